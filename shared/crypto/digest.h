@@ -1,0 +1,13 @@
+#pragma once
+// Message digests from OpenSSL, as raw bytes (use encoding::hex_encode for hex).
+
+#include <string>
+#include <string_view>
+
+namespace tributary::crypto {
+
+std::string md5(std::string_view data);
+std::string sha256(std::string_view data);
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+}  // namespace tributary::crypto
