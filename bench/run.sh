@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# bench/run.sh: the ingest benchmark in one run, printed as one table.
+#
+#   (a) the raw durable LMDB append rate of this machine (bench_lmdb_ceiling)
+#   (b) tributary-collector, durable (default --sync), --throughput-limits=off, under
+#       bench_put_load: records/s, MB/s, p50/p99 latency, collector CPU % and peak RSS
+#   (c) the same load against kinesalite 3.3.3 (in-memory, no throughput limits)
+#   (d) GetRecords throughput from one shard of each
+#
+# Each measurement runs REPEAT times (default 3) on fresh processes and data; the table shows
+# medians. Everything listens on 127.0.0.1, every step is bounded by `timeout`, and whatever the
+# script started is stopped and its temporary directory removed on exit.
+#
+# Environment (all optional):
+#   TRIB_COLLECTOR   collector binary (default: build/collector/tributary-collector, built here)
+#   BUILD_DIR        CMake build directory (default: build)
+#   DATA_PARENT      where the data directories go; the LMDB ceiling is measured there too, so it
+#                    must be the collector's filesystem (default: /tmp)
+#   REPEAT=3 CONNECTIONS=8 SHARDS=16 RECORDS=500 RECORD_BYTES=1024
+#   TRIB_SECONDS=10 KL_SECONDS=5 LMDB_SECONDS=5 GET_LOAD_RECORDS=300000 KL_GET_LOAD_RECORDS=50000
+#   SKIP_KINESALITE=1  skip (c) and kinesalite's (d)
+#   SKIP_BUILD=1       use the binaries already in BUILD_DIR
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+DATA_PARENT=${DATA_PARENT:-/tmp}
+REPEAT=${REPEAT:-3}
+CONNECTIONS=${CONNECTIONS:-8}
+SHARDS=${SHARDS:-16}
+RECORDS=${RECORDS:-500}
+RECORD_BYTES=${RECORD_BYTES:-1024}
+TRIB_SECONDS=${TRIB_SECONDS:-10}
+KL_SECONDS=${KL_SECONDS:-5}
+LMDB_SECONDS=${LMDB_SECONDS:-5}
+GET_LOAD_RECORDS=${GET_LOAD_RECORDS:-300000}
+KL_GET_LOAD_RECORDS=${KL_GET_LOAD_RECORDS:-50000}
+SKIP_KINESALITE=${SKIP_KINESALITE:-0}
+
+# Targets (see README.md).
+T_RPS=150000 T_VS_KL=15 T_VS_CEIL=0.6 T_GET_MBPS=300
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# ---- build ------------------------------------------------------------------------------------
+targets=(bench_put_load bench_lmdb_ceiling)
+if [[ -z ${TRIB_COLLECTOR:-} ]]; then
+    targets+=(tributary-collector)
+    TRIB_COLLECTOR=$BUILD_DIR/collector/tributary-collector
+fi
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    [[ -f $BUILD_DIR/CMakeCache.txt ]] || cmake -S "$ROOT" -B "$BUILD_DIR" >&2
+    log "building ${targets[*]}"
+    cmake --build "$BUILD_DIR" --target "${targets[@]}" >&2
+fi
+PUT_LOAD=$BUILD_DIR/bench/bench_put_load
+CEILING=$BUILD_DIR/bench/bench_lmdb_ceiling
+[[ -x $TRIB_COLLECTOR ]] || { log "no collector at $TRIB_COLLECTOR"; exit 1; }
+if [[ $SKIP_KINESALITE != 1 && ! -f $ROOT/bench/node_modules/kinesalite/cli.js ]]; then
+    log "installing kinesalite into bench/node_modules"
+    (cd "$ROOT/bench" && timeout 300 npm ci --no-audit --no-fund >&2)
+fi
+KINESALITE=$ROOT/bench/node_modules/kinesalite/cli.js
+
+# ---- process bookkeeping ----------------------------------------------------------------------
+WORK=$(mktemp -d "$DATA_PARENT/trib-bench.XXXXXX")
+SERVER_PID=""
+
+stop_server() {
+    [[ -n $SERVER_PID ]] || return 0
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+cleanup() {
+    stop_server
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    local p
+    for _ in $(seq 100); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+    done
+    log "no free port found"; exit 1
+}
+
+# Waits until `curl URL` gets any HTTP status in $2 (a regex), at most 30 s.
+wait_http() {
+    local url=$1 ok=$2 code
+    for _ in $(seq 300); do
+        kill -0 "$SERVER_PID" 2>/dev/null || { log "server exited early"; return 1; }
+        code=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$url" || true)
+        [[ $code =~ $ok ]] && return 0
+        sleep 0.1
+    done
+    log "server at $url not ready after 30 s"; return 1
+}
+
+start_collector() {  # $1: name of this run
+    local port; port=$(free_port)
+    mkdir -p "$WORK/$1.data"
+    "$TRIB_COLLECTOR" --data-dir "$WORK/$1.data" --listen "127.0.0.1:$port" \
+        --throughput-limits=off >"$WORK/$1.log" 2>&1 &
+    SERVER_PID=$!
+    ENDPOINT=127.0.0.1:$port
+    wait_http "http://$ENDPOINT/health" '^200$' || { tail -20 "$WORK/$1.log" >&2; exit 1; }
+}
+
+start_kinesalite() {
+    local port; port=$(free_port)
+    node "$KINESALITE" --port "$port" --createStreamMs 0 --shardLimit 1000 \
+        >"$WORK/$1.log" 2>&1 &
+    SERVER_PID=$!
+    ENDPOINT=127.0.0.1:$port
+    wait_http "http://$ENDPOINT/" '^[1-5][0-9][0-9]$' || { tail -20 "$WORK/$1.log" >&2; exit 1; }
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
+now() { date +%s.%N; }
+
+# Runs bench_put_load against $ENDPOINT with server CPU and peak RSS sampling; appends the
+# RESULT line plus server_cpu_pct and server_rss_mib to $WORK/$1.results.
+measure() {
+    local name=$1 secs=$2; shift 2
+    local hz t0 c0 t1 c1 out rss
+    hz=$(getconf CLK_TCK)
+    t0=$(now); c0=$(cpu_ticks "$SERVER_PID")
+    out=$(timeout $((secs + 120)) "$PUT_LOAD" --endpoint "$ENDPOINT" --connections "$CONNECTIONS" \
+        --records "$RECORDS" --record-bytes "$RECORD_BYTES" --seconds "$secs" "$@") || {
+        printf '%s\n' "$out" >&2; log "$name: bench_put_load failed"; }
+    t1=$(now); c1=$(cpu_ticks "$SERVER_PID")
+    rss=$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
+    printf '%s\n' "$out" | grep -v '^RESULT' >&2
+    local cpu; cpu=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" -v hz="$hz" \
+        'BEGIN {printf "%.0f", (b - a) / hz / (e - s) * 100}')
+    printf '%s server_cpu_pct=%s server_rss_mib=%s\n' \
+        "$(printf '%s\n' "$out" | grep '^RESULT' || echo RESULT)" "$cpu" "$rss" \
+        >>"$WORK/$name.results"
+}
+
+# Median of key $2 over the RESULT lines of $WORK/$1.results ("-" when absent).
+median() {
+    [[ -f $WORK/$1.results ]] || { echo -; return; }
+    tr ' ' '\n' <"$WORK/$1.results" | sed -n "s/^$2=//p" | sort -g |
+        awk '{v[NR] = $1} END {if (NR == 0) print "-"; else print v[int((NR + 1) / 2)]}'
+}
+
+# ---- (a) the LMDB ceiling ---------------------------------------------------------------------
+for i in $(seq "$REPEAT"); do
+    log "(a) LMDB ceiling, run $i/$REPEAT"
+    out=$(timeout $((LMDB_SECONDS + 120)) "$CEILING" --dir "$WORK" --seconds "$LMDB_SECONDS") ||
+        log "(a) bench_lmdb_ceiling failed"
+    printf '%s\n' "$out" | grep -v '^RESULT' >&2
+    printf '%s\n' "$out" | grep '^RESULT' >>"$WORK/lmdb.results"
+done
+
+# ---- (b) tributary-collector, durable ---------------------------------------------------------
+for i in $(seq "$REPEAT"); do
+    log "(b) tributary-collector PutRecords, run $i/$REPEAT"
+    start_collector "trib-put-$i"
+    measure trib "$TRIB_SECONDS" --stream "bench$i" --shards "$SHARDS"
+    stop_server
+    rm -rf "$WORK/trib-put-$i.data"
+done
+
+# ---- (c) kinesalite ---------------------------------------------------------------------------
+if [[ $SKIP_KINESALITE != 1 ]]; then
+    for i in $(seq "$REPEAT"); do
+        log "(c) kinesalite PutRecords, run $i/$REPEAT"
+        start_kinesalite "kl-put-$i"
+        measure kl "$KL_SECONDS" --stream "bench$i" --shards "$SHARDS"
+        stop_server
+    done
+fi
+
+# ---- (d) GetRecords from one shard ------------------------------------------------------------
+for i in $(seq "$REPEAT"); do
+    log "(d) tributary-collector GetRecords, run $i/$REPEAT"
+    start_collector "trib-get-$i"
+    measure trib_get 60 --mode getrecords --stream "get$i" --shards 1 \
+        --load-records "$GET_LOAD_RECORDS"
+    stop_server
+    rm -rf "$WORK/trib-get-$i.data"
+    if [[ $SKIP_KINESALITE != 1 ]]; then
+        log "(d) kinesalite GetRecords, run $i/$REPEAT"
+        start_kinesalite "kl-get-$i"
+        measure kl_get 60 --mode getrecords --stream "get$i" --shards 1 \
+            --load-records "$KL_GET_LOAD_RECORDS"
+        stop_server
+    fi
+done
+
+# ---- the table --------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN {if (v == "-") print "MISS (no figure)"; else print (v >= t ? "PASS" : "MISS")}'; }
+
+c_rps=$(median lmdb records_per_s) c_mb=$(median lmdb mb_per_s)
+c_commit=$(median lmdb commit_p50_ms) c_sync=$(median lmdb fdatasync_p50_us)
+t_rps=$(median trib records_per_s) t_mb=$(median trib mb_per_s) t_p50=$(median trib p50_ms)
+t_p99=$(median trib p99_ms) t_cpu=$(median trib server_cpu_pct) t_rss=$(median trib server_rss_mib)
+t_ccpu=$(median trib client_cpu_pct) t_err=$(median trib failed_records)
+k_rps=$(median kl records_per_s) k_mb=$(median kl mb_per_s) k_p50=$(median kl p50_ms)
+k_p99=$(median kl p99_ms) k_cpu=$(median kl server_cpu_pct) k_rss=$(median kl server_rss_mib)
+k_ccpu=$(median kl client_cpu_pct) k_err=$(median kl failed_records)
+tg_mb=$(median trib_get mb_per_s) tg_rss=$(median trib_get server_rss_mib)
+kg_mb=$(median kl_get mb_per_s)
+vs_kl=$(ratio "$t_rps" "$k_rps") vs_ceil=$(ratio "$t_rps" "$c_rps")
+
+echo
+echo "Tributary ingest benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, median of $REPEAT runs"
+echo "load: $CONNECTIONS connections x PutRecords of $RECORDS x $RECORD_BYTES B, $SHARDS shards;" \
+     "tributary ${TRIB_SECONDS} s, kinesalite ${KL_SECONDS} s; MB = 1e6 B of record payload"
+echo
+printf '%-22s %14s %14s %14s %12s %12s\n' "" "LMDB ceiling" "tributary" "kinesalite" "trib/kl" "trib/ceil"
+printf '%-22s %14s %14s %14s %12s %12s\n' "records/s" "$c_rps" "$t_rps" "$k_rps" "$vs_kl" "$vs_ceil"
+printf '%-22s %14s %14s %14s %12s %12s\n' "MB/s" "$c_mb" "$t_mb" "$k_mb" "$(ratio "$t_mb" "$k_mb")" "$(ratio "$t_mb" "$c_mb")"
+printf '%-22s %14s %14s %14s\n' "p50 latency ms" "$c_commit" "$t_p50" "$k_p50"
+printf '%-22s %14s %14s %14s\n' "p99 latency ms" "-" "$t_p99" "$k_p99"
+printf '%-22s %14s %14s %14s\n' "server CPU %" "-" "$t_cpu" "$k_cpu"
+printf '%-22s %14s %14s %14s\n' "peak RSS MiB" "-" "$t_rss" "$k_rss"
+printf '%-22s %14s %14s %14s\n' "load client CPU %" "-" "$t_ccpu" "$k_ccpu"
+printf '%-22s %14s %14s %14s\n' "failed records" "-" "$t_err" "$k_err"
+printf '%-22s %14s %14s %14s %12s\n' "GetRecords MB/s" "-" "$tg_mb" "$kg_mb" "$(ratio "$tg_mb" "$kg_mb")"
+echo "(LMDB ceiling p50 is the commit of one 1,000-record batch; fdatasync p50 ${c_sync} us)"
+echo "(CPU % is of one core, so up to 200 %; GetRecords peak RSS of tributary: ${tg_rss} MiB)"
+echo
+echo "Targets"
+printf '  %-40s %12s  %s\n' "durable records/s >= $T_RPS" "$t_rps" "$(verdict "$t_rps" "$T_RPS")"
+printf '  %-40s %12s  %s\n' "tributary/kinesalite >= ${T_VS_KL}x" "$vs_kl" "$(verdict "$vs_kl" "$T_VS_KL")"
+printf '  %-40s %12s  %s\n' "tributary/LMDB ceiling >= ${T_VS_CEIL}x" "$vs_ceil" "$(verdict "$vs_ceil" "$T_VS_CEIL")"
+printf '  %-40s %12s  %s\n' "GetRecords one shard >= $T_GET_MBPS MB/s" "$tg_mb" "$(verdict "$tg_mb" "$T_GET_MBPS")"
