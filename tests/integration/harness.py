@@ -18,6 +18,7 @@ operations, malformed bodies, values the SDKs reject client-side, hand-made sign
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as _dt
 import hashlib
@@ -129,6 +130,7 @@ class _Server:
         self.proc: subprocess.Popen | None = None
         self._log = None
         self._starts = 0
+        self.extra_env: dict[str, str] = {}  # added to the environment of the next start
 
     # to be provided by subclasses
     def _command(self) -> list[str]:
@@ -166,7 +168,8 @@ class _Server:
     def _spawn(self) -> None:
         self._starts += 1
         self._log = open(self.log_path, "ab")
-        self._log.write(f"\n==== start #{self._starts}: {' '.join(self._command())}\n".encode())
+        shown = " ".join("<script>" if "\n" in a else a for a in self._command())
+        self._log.write(f"\n==== start #{self._starts}: {shown}\n".encode())
         self._log.flush()
         self.proc = subprocess.Popen(
             self._command(), stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
@@ -176,7 +179,7 @@ class _Server:
         return str(self.root)
 
     def _env(self) -> dict:
-        return dict(os.environ)
+        return {**os.environ, **self.extra_env}
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -511,3 +514,37 @@ class ServerTestCase(unittest.TestCase):
         if after > before and self.server is not None:
             self.server.print_tail(40)
         return out
+
+    @contextlib.contextmanager
+    def assertAwsError(self, code: str, message: str | None = None, *,
+                       startswith: str | None = None, contains: tuple[str, ...] = (),
+                       status: int = 400):
+        """Expect the block to raise a botocore ClientError with this code (and message)."""
+        from botocore.exceptions import ClientError
+
+        with self.assertRaises(ClientError) as caught:
+            yield caught
+        err = caught.exception.response.get("Error", {})
+        meta = caught.exception.response.get("ResponseMetadata", {})
+        self.check_error(code, err.get("Code"), err.get("Message"), meta.get("HTTPStatusCode"),
+                         message=message, startswith=startswith, contains=contains, status=status)
+
+    def assertRawError(self, resp: RawResponse, code: str, message: str | None = None, *,
+                       startswith: str | None = None, contains: tuple[str, ...] = (),
+                       status: int = 400) -> None:
+        self.check_error(code, resp.error_type, resp.message, resp.status, message=message,
+                         startswith=startswith, contains=contains, status=status)
+
+    def check_error(self, code, got_code, got_message, got_status, *, message, startswith,
+                    contains, status) -> None:
+        where = f"(got {got_status} {got_code}: {got_message!r})"
+        self.assertEqual(got_code, code, where)
+        if status is not None:
+            self.assertEqual(got_status, status, where)
+        if message is not None:
+            self.assertEqual(got_message, message, where)
+        if startswith is not None:
+            self.assertTrue((got_message or "").startswith(startswith),
+                            f"message should start with {startswith!r} {where}")
+        for part in contains:
+            self.assertIn(part, got_message or "", where)
