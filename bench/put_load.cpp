@@ -7,6 +7,8 @@
 // measured window, after a warm-up. The last line is machine-readable (`RESULT key=value ...`)
 // for bench/run.sh.
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -93,6 +95,15 @@ std::optional<Options> parse_args(int argc, char** argv) {
         return std::nullopt;
     }
     return o;
+}
+
+// CPU seconds (user + system) this process has used so far: the client's own share of the
+// 2 cores, printed so a reader can see whether the load generator competed with the server.
+double cpu_seconds() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
 double since(Clock::time_point t0) {
@@ -253,7 +264,10 @@ Stats run_load(const Options& o, double warmup, double seconds, std::atomic<long
 int run_put(const Options& o) {
     if (!ensure_stream(o, o.shards.value_or(16))) return 1;
     double secs = 0;
+    auto wall0 = Clock::now();
+    double cpu0 = cpu_seconds();
     Stats s = run_load(o, o.warmup, o.seconds, nullptr, secs);
+    double client_cpu = (cpu_seconds() - cpu0) / since(wall0) * 100;
     double rps = static_cast<double>(s.ok_records) / secs;
     double mbps = rps * o.record_bytes / 1e6;
     double p50 = percentile_ms(s.latency_us, 0.50), p99 = percentile_ms(s.latency_us, 0.99);
@@ -268,11 +282,12 @@ int run_put(const Options& o) {
                 static_cast<unsigned long>(s.http_errors),
                 static_cast<unsigned long>(s.transport_errors),
                 static_cast<unsigned long>(s.failed_records));
+    std::printf("  client CPU %.0f %% of one core\n", client_cpu);
     if (!s.first_error.empty()) std::printf("  first error: %s\n", s.first_error.c_str());
     std::printf("RESULT mode=put records_per_s=%.0f mb_per_s=%.2f p50_ms=%.2f p99_ms=%.2f "
-                "max_ms=%.2f requests=%lu http_errors=%lu transport_errors=%lu "
-                "failed_records=%lu\n",
-                rps, mbps, p50, p99, max, static_cast<unsigned long>(s.requests),
+                "max_ms=%.2f client_cpu_pct=%.0f requests=%lu http_errors=%lu "
+                "transport_errors=%lu failed_records=%lu\n",
+                rps, mbps, p50, p99, max, client_cpu, static_cast<unsigned long>(s.requests),
                 static_cast<unsigned long>(s.http_errors),
                 static_cast<unsigned long>(s.transport_errors),
                 static_cast<unsigned long>(s.failed_records));
