@@ -5,6 +5,9 @@ Each TestCase class shares one server started with the flags it needs; each test
 streams. Run by hand:  python3 -m unittest -v test_boto3   (from tests/integration)
 TRIB_TARGET=kinesalite runs the same tests against kinesalite 3.3.3; tests of features it lacks
 or where it keeps 2020-era behaviour are skipped with the reason.
+
+One file although long: it is the checklist of every operation, and SuiteCompletenessTest reads
+it to prove that each operation of the installed botocore model is called somewhere.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ def not_found(name: str) -> str:
 
 def seq(record_or_response: dict) -> int:
     return int(record_or_response["SequenceNumber"])
+
+
+def hash_range(shard: dict) -> tuple[str, str]:
+    return shard["HashKeyRange"]["StartingHashKey"], shard["HashKeyRange"]["EndingHashKey"]
 
 
 class KinesisTestCase(ServerTestCase):
@@ -115,8 +122,7 @@ class StreamLifecycleTest(KinesisTestCase):
         self.assertLess(abs(age.total_seconds()), 120)
         # The boundaries AWS produces for 3 shards (kinesalite's tests recorded them).
         self.assertEqual(
-            [(s["ShardId"], s["HashKeyRange"]["StartingHashKey"], s["HashKeyRange"]["EndingHashKey"])
-             for s in desc["Shards"]],
+            [(s["ShardId"], *hash_range(s)) for s in desc["Shards"]],
             [("shardId-000000000000", "0", "113427455640312821154458202477256070484"),
              ("shardId-000000000001", "113427455640312821154458202477256070485",
               "226854911280625642308916404954512140969"),
@@ -843,8 +849,8 @@ class RecordSizeTest(KinesisTestCase):
         name = self.new_stream(1)
         big = os.urandom(MIB)
         self.put(name, "big", big)
-        self.assertEqual(self.k.get_records(ShardIterator=self.iterator(name))["Records"][0]["Data"],
-                         big)
+        got = self.k.get_records(ShardIterator=self.iterator(name))["Records"]
+        self.assertEqual(got[0]["Data"], big)
         with self.assertAwsError("ValidationException",
                                  contains=("failed to satisfy constraint: Member must have length "
                                            "less than or equal to 1048576",)):
@@ -898,10 +904,8 @@ class ReshardingTest(KinesisTestCase):
         self.assertIn("EndingSequenceNumber", parent["SequenceNumberRange"])
         c1, c2 = shards["shardId-000000000001"], shards["shardId-000000000002"]
         self.assertEqual((c1["ParentShardId"], c2["ParentShardId"]), (parent["ShardId"],) * 2)
-        self.assertEqual((c1["HashKeyRange"]["StartingHashKey"], c1["HashKeyRange"]["EndingHashKey"]),
-                         ("0", str(2**127 - 1)))
-        self.assertEqual((c2["HashKeyRange"]["StartingHashKey"], c2["HashKeyRange"]["EndingHashKey"]),
-                         (str(2**127), str(MAX_HASH)))
+        self.assertEqual(hash_range(c1), ("0", str(2**127 - 1)))
+        self.assertEqual(hash_range(c2), (str(2**127), str(MAX_HASH)))
         for round_ in range(3, 5):
             for k in keys:
                 out = self.put(name, k, f"{k}/{round_}".encode())
@@ -914,10 +918,10 @@ class ReshardingTest(KinesisTestCase):
         self.assertNotIn("NextShardIterator", last)
         if not on_kinesalite():  # kinesalite predates ChildShards
             self.assertEqual(
-                sorted((c["ShardId"], tuple(c["ParentShards"]), c["HashKeyRange"]["StartingHashKey"])
+                sorted((c["ShardId"], tuple(c["ParentShards"]), hash_range(c))
                        for c in last["ChildShards"]),
-                [(c1["ShardId"], (parent["ShardId"],), "0"),
-                 (c2["ShardId"], (parent["ShardId"],), str(2**127))])
+                [(c1["ShardId"], (parent["ShardId"],), hash_range(c1)),
+                 (c2["ShardId"], (parent["ShardId"],), hash_range(c2))])
         top = max(seq(r) for r in parent_records)
         child_records = []
         for child in (c1, c2):
@@ -964,7 +968,7 @@ class ReshardingTest(KinesisTestCase):
     def test_merge_shards(self):
         name = self.new_stream(3)
         s0, s1, _ = self.shards(name)
-        before = [self.put(name, "m", b"before", ExplicitHashKey=s["HashKeyRange"]["StartingHashKey"])
+        before = [self.put(name, "m", b"before", ExplicitHashKey=hash_range(s)[0])
                   for s in (s0, s1)]
         self.k.merge_shards(StreamName=name, ShardToMerge=s0["ShardId"],
                             AdjacentShardToMerge=s1["ShardId"])
@@ -973,8 +977,7 @@ class ReshardingTest(KinesisTestCase):
         child = shards["shardId-000000000003"]
         self.assertEqual(child["ParentShardId"], s0["ShardId"])
         self.assertEqual(child["AdjacentParentShardId"], s1["ShardId"])
-        self.assertEqual(child["HashKeyRange"], {"StartingHashKey": "0",
-                                                 "EndingHashKey": s1["HashKeyRange"]["EndingHashKey"]})
+        self.assertEqual(hash_range(child), ("0", hash_range(s1)[1]))
         for sid in (s0["ShardId"], s1["ShardId"]):
             self.assertIn("EndingSequenceNumber", shards[sid]["SequenceNumberRange"])
         after = self.put(name, "m", b"after", ExplicitHashKey="0")
@@ -1084,7 +1087,8 @@ class WireProtocolTest(KinesisTestCase):
 
     def test_several_validation_errors_are_counted(self):
         resp = raw_call(self.server.endpoint, "CreateStream", {"StreamName": "x!", "ShardCount": 0})
-        self.assertRawError(resp, "ValidationException", startswith="2 validation errors detected: ",
+        self.assertRawError(resp, "ValidationException",
+                            startswith="2 validation errors detected: ",
                             contains=("Value 'x!' at 'streamName' failed to satisfy constraint",
                                       "; ", "Value '0' at 'shardCount' failed to satisfy "
                                             "constraint: Member must have value greater than or "
