@@ -12,7 +12,6 @@ known deviations are skipped.
 
 from __future__ import annotations
 
-import base64
 import time
 import unittest
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from harness import (ACCOUNT, Kinesalite, RawResponse, ServerError, ServerTestCa
                      on_kinesalite, raw_call, start_target, stream_arn)
 
 MAX_HASH = 2**128 - 1
-MIB = 1024 * 1024
 
 
 class Side:
@@ -160,13 +158,6 @@ def put_record_explicit_hash_key_not_a_number(s: Side):
 @case()
 def put_record_partition_key_too_long(s: Side):
     return s.call("PutRecord", {"StreamName": s.stream(), "Data": "", "PartitionKey": "k" * 257})
-
-
-@case(compare_message=False,
-      contains=("Member must have length less than or equal to 1048576",))
-def put_record_data_too_large(s: Side):
-    data = base64.b64encode(b"\0" * (MIB + 1)).decode()
-    return s.call("PutRecord", {"StreamName": s.stream(), "Data": data, "PartitionKey": "a"})
 
 
 @case()
