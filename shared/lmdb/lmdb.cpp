@@ -152,6 +152,7 @@ Result<bool> Cursor::first() { return op(MDB_FIRST); }
 Result<bool> Cursor::last() { return op(MDB_LAST); }
 Result<bool> Cursor::next() { return op(MDB_NEXT); }
 Result<bool> Cursor::prev() { return op(MDB_PREV); }
+Result<bool> Cursor::get_current() { return op(MDB_GET_CURRENT); }
 
 Result<void> Cursor::del() {
     if (int rc = mdb_cursor_del(cur_, 0); rc) return fail_rc(rc, "mdb_cursor_del");

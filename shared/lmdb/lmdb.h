@@ -106,6 +106,8 @@ public:
     Result<bool> last();
     Result<bool> next();
     Result<bool> prev();
+    // The entry under the cursor; after del() that is the entry that followed the deleted one.
+    Result<bool> get_current();
     Result<void> del();  // deletes the current entry
     Result<void> put(std::string_view key, std::string_view value, unsigned flags = 0);
 

@@ -1,0 +1,70 @@
+// tributary-collector: parses arguments, loads the configuration, opens the store, serves the
+// Kinesis API until SIGTERM/SIGINT, then shuts down cleanly (listeners closed, writer drained).
+
+#include <csignal>
+#include <cstdio>
+#include <vector>
+
+#include "collector/api/api.h"
+#include "collector/api/http_server.h"
+#include "collector/app/config.h"
+#include "collector/store/shard_store.h"
+#include "shared/log/log.h"
+
+using namespace tributary;
+
+int main(int argc, char** argv) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    // Block before any thread starts so only sigwait() below sees them.
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        auto config = collector::app::load_config(std::vector<std::string>(argv + 1, argv + argc));
+        if (!config) {
+            std::fprintf(stderr, "%s\n", config.error().message.c_str());
+            return 2;
+        }
+        const auto& lv = config->log_level;
+        log::set_level(lv == "debug"  ? log::Level::debug
+                       : lv == "warn" ? log::Level::warn
+                       : lv == "error" ? log::Level::error
+                                       : log::Level::info);
+        auto store = collector::store::ShardStore::open(config->store);
+        if (!store) {
+            TRIB_LOG(error, "store_open_failed").kv("error", store.error().message);
+            return 1;
+        }
+        auto api = collector::api::Api::create(**store, config->api);
+        if (!api) {
+            TRIB_LOG(error, "api_init_failed").kv("error", api.error().message);
+            return 1;
+        }
+        auto server = collector::api::HttpServer::start(**api, **store, config->server);
+        if (!server) {
+            TRIB_LOG(error, "listen_failed").kv("error", server.error().message);
+            return 1;
+        }
+        TRIB_LOG(info, "collector_started")
+            .kv("data_dir", config->store.data_dir)
+            .kv("sync", config->store.sync ? "on" : "off")
+            .kv("sigv4", config->api.credentials.empty() ? "off" : "on");
+        int sig = 0;
+        do {
+            sigwait(&signals, &sig);
+            if (sig == SIGHUP) TRIB_LOG(info, "sighup_ignored").kv("reason", "restart to reload");
+        } while (sig == SIGHUP);
+        TRIB_LOG(info, "collector_stopping").kv("signal", sig);
+        (*server)->stop();
+        server->reset();
+        store->reset();  // drains the writer: every acknowledged write is already on disk
+        TRIB_LOG(info, "collector_stopped");
+        return 0;
+    } catch (const std::exception& e) {
+        TRIB_LOG(error, "fatal").kv("what", e.what());
+        return 1;
+    }
+}

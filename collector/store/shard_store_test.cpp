@@ -1,0 +1,252 @@
+#include "collector/store/shard_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace tributary::collector::store {
+namespace {
+
+class ShardStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/trib-store-XXXXXX";
+        dir_ = mkdtemp(tmpl);
+        open();
+    }
+    void TearDown() override {
+        store_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    void open() {
+        StoreOptions o;
+        o.data_dir = dir_;
+        o.map_size = size_t(256) << 20;
+        o.clock = [this] { return now_; };
+        o.throughput_limits = limits_;
+        o.hour_ms = 1000;
+        o.trim_interval_ms = 1'000'000'000;
+        store_.reset();
+        auto s = ShardStore::open(o);
+        ASSERT_TRUE(s) << s.error().message;
+        store_ = std::move(*s);
+    }
+    void create(const std::string& name, uint32_t shards) {
+        ASSERT_TRUE(store_->create_stream({.name = name, .shard_count = shards, .tags = {}}));
+    }
+    std::vector<PutOutcome> put(const std::string& name, std::vector<std::string> keys,
+                                std::string data = "x") {
+        std::vector<PutEntry> entries;
+        for (const auto& k : keys) entries.push_back({k, std::nullopt, data});
+        auto r = store_->put_records(name, entries);
+        EXPECT_TRUE(r) << (r ? "" : r.error().message);
+        return r ? *r : std::vector<PutOutcome>{};
+    }
+    std::vector<StoredRecord> read_all(const std::string& name, uint32_t shard) {
+        auto m = store_->find(name);
+        auto r = store_->read(*m, *m->shard(shard), 0, 10000, 10 << 20);
+        EXPECT_TRUE(r);
+        return r ? r->records : std::vector<StoredRecord>{};
+    }
+
+    std::string dir_;
+    uint64_t now_ = 1'764'000'000'000;
+    bool limits_ = false;
+    std::unique_ptr<ShardStore> store_;
+};
+
+TEST_F(ShardStoreTest, CreateSplitsHashSpaceEvenlyLikeAws) {
+    create("s", 3);
+    auto m = store_->find("s");
+    ASSERT_EQ(m->shards.size(), 3u);
+    EXPECT_EQ(m->shards[0].end.to_string(), "113427455640312821154458202477256070484");
+    EXPECT_EQ(m->shards[1].start.to_string(), "113427455640312821154458202477256070485");
+    EXPECT_EQ(m->shards[1].end.to_string(), "226854911280625642308916404954512140969");
+    EXPECT_EQ(m->shards[2].end.to_string(), "340282366920938463463374607431768211455");
+}
+
+TEST_F(ShardStoreTest, DuplicateCreateIsResourceInUse) {
+    create("s", 1);
+    auto r = store_->create_stream({.name = "s", .shard_count = 1, .tags = {}});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, errc::resource_in_use);
+    EXPECT_EQ(r.error().message, "Stream s under account 000000000000 already exists.");
+}
+
+TEST_F(ShardStoreTest, PutAssignsIncreasingSequenceNumbersPerShard) {
+    create("s", 1);
+    auto out = put("s", {"a", "b", "c"});
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_LT(out[0].sequence_number, out[1].sequence_number);
+    EXPECT_LT(out[1].sequence_number, out[2].sequence_number);
+    auto recs = read_all("s", 0);
+    ASSERT_EQ(recs.size(), 3u);
+    EXPECT_EQ(recs[1].partition_key, "b");
+    EXPECT_EQ(recs[2].sequence_number, out[2].sequence_number);
+}
+
+TEST_F(ShardStoreTest, RecordsAndSequenceNumbersSurviveReopen) {
+    create("s", 2);
+    auto out = put("s", {"a", "b", "c", "d"});
+    open();
+    auto more = put("s", {"a"});
+    auto m = store_->find("s");
+    ASSERT_TRUE(m);
+    auto recs = read_all("s", more[0].shard);
+    ASSERT_FALSE(recs.empty());
+    EXPECT_EQ(recs.back().sequence_number, more[0].sequence_number);
+    for (const auto& o : out) {
+        if (o.shard == more[0].shard) {
+            EXPECT_LT(o.sequence_number, more[0].sequence_number);
+        }
+    }
+}
+
+TEST_F(ShardStoreTest, SplitClosesParentAndRoutesChildren) {
+    create("s", 1);
+    auto before = put("s", {"k1", "k2"});
+    ASSERT_TRUE(store_->split_shard("s", "shardId-000000000000",
+                                    *HashKey::parse("170141183460469231731687303715884105728")));
+    auto m = store_->find("s");
+    ASSERT_EQ(m->shards.size(), 3u);
+    EXPECT_FALSE(m->shards[0].open());
+    EXPECT_EQ(m->shards[1].parent, 0u);
+    EXPECT_EQ(m->shards[2].parent, 0u);
+    auto after = put("s", {"k1", "k2"});
+    for (const auto& o : after) {
+        EXPECT_NE(o.shard, 0u);
+        EXPECT_GT(o.sequence_number, before[0].sequence_number);
+        EXPECT_GT(o.sequence_number, m->shards[0].ending_sequence().to_string());
+    }
+    auto again = store_->split_shard("s", "shardId-000000000000", HashKey(5));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, errc::resource_in_use);
+}
+
+TEST_F(ShardStoreTest, SplitRejectsKeyOutsideRange) {
+    create("s", 1);
+    auto r = store_->split_shard("s", "shardId-000000000000", HashKey(1));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, errc::invalid_argument);
+}
+
+TEST_F(ShardStoreTest, MergeRequiresAdjacentShards) {
+    create("s", 3);
+    auto bad = store_->merge_shards("s", "shardId-000000000000", "shardId-000000000002");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, errc::invalid_argument);
+    ASSERT_TRUE(store_->merge_shards("s", "shardId-000000000001", "shardId-000000000000"));
+    auto m = store_->find("s");
+    const ShardMeta* child = m->shard(3);
+    ASSERT_TRUE(child);
+    EXPECT_EQ(child->parent, 1u);
+    EXPECT_EQ(child->adjacent_parent, 0u);
+    EXPECT_EQ(child->start.value(), 0u);
+    EXPECT_EQ(child->end, m->shard(1)->end);
+}
+
+TEST_F(ShardStoreTest, UpdateShardCountScalesUniformly) {
+    create("s", 3);
+    ASSERT_TRUE(store_->update_shard_count("s", 4));
+    auto m = store_->find("s");
+    std::vector<const ShardMeta*> open;
+    for (const auto& s : m->shards)
+        if (s.open()) open.push_back(&s);
+    ASSERT_EQ(open.size(), 4u);
+    std::sort(open.begin(), open.end(), [](auto* a, auto* b) { return a->start < b->start; });
+    u128 w = ~u128(0) / 4 + 1;
+    for (size_t i = 0; i < 4; ++i) EXPECT_EQ(open[i]->start.value(), w * i);
+    EXPECT_EQ(open.back()->end, HashKey::max());
+    ASSERT_TRUE(store_->update_shard_count("s", 2));
+    EXPECT_EQ(store_->find("s")->open_shard_count(), 2u);
+    auto too_far = store_->update_shard_count("s", 5);
+    ASSERT_FALSE(too_far);
+    EXPECT_EQ(too_far.error().code, errc::limit_exceeded);
+}
+
+TEST_F(ShardStoreTest, ThrottlesPerShardAndRecordsPerRecordErrors) {
+    limits_ = true;
+    open();
+    create("s", 1);
+    std::vector<std::string> keys(1200, "k");
+    std::vector<PutEntry> entries;
+    for (auto& k : keys) entries.push_back({k, std::nullopt, "x"});
+    auto r = store_->put_records("s", entries);
+    ASSERT_TRUE(r);
+    size_t ok = 0, throttled = 0;
+    for (const auto& o : *r) {
+        ok += o.ok;
+        throttled += !o.ok && o.error == errc::provisioned_throughput_exceeded;
+    }
+    EXPECT_EQ(ok, 1000u);
+    EXPECT_EQ(throttled, 200u);
+    now_ += 1000;  // a second later the bucket is full again
+    auto r2 = store_->put_records("s", std::span(entries).first(10));
+    ASSERT_TRUE(r2);
+    for (const auto& o : *r2) EXPECT_TRUE(o.ok);
+}
+
+TEST_F(ShardStoreTest, RetentionTrimmerDeletesExpiredRecords) {
+    create("s", 1);
+    put("s", {"a", "b"});
+    now_ += 20 * 1000;  // 20 "hours" (hour_ms = 1000)
+    put("s", {"c"});
+    now_ += 5 * 1000;  // the first two are now 25 hours old
+    ASSERT_TRUE(store_->run_maintenance());
+    auto recs = read_all("s", 0);
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(recs[0].partition_key, "c");
+    EXPECT_GE(store_->find("s")->shards[0].trim_index, 3u);
+    // Reopen: the trim horizon and the next index survive.
+    open();
+    auto more = put("s", {"d"});
+    EXPECT_EQ(read_all("s", 0).size(), 2u);
+}
+
+TEST_F(ShardStoreTest, AtTimestampFindsFirstRecordAtOrAfter) {
+    create("s", 1);
+    put("s", {"a"});
+    now_ += 1500;
+    put("s", {"b"});
+    now_ += 10;
+    put("s", {"c"});
+    auto m = store_->find("s");
+    auto ix = store_->index_at(*m, m->shards[0], now_ - 5);
+    ASSERT_TRUE(ix);
+    EXPECT_EQ(*ix, 3u);
+    auto first = store_->index_at(*m, m->shards[0], 0);
+    EXPECT_EQ(*first, 1u);
+    auto late = store_->index_at(*m, m->shards[0], now_ + 100000);
+    EXPECT_EQ(*late, 4u);
+}
+
+TEST_F(ShardStoreTest, DeleteRemovesStreamAndPurgesRecords) {
+    create("s", 1);
+    put("s", {"a"});
+    ASSERT_TRUE(store_->delete_stream("s", false));
+    EXPECT_FALSE(store_->find("s"));
+    create("s", 1);  // same name, new id: old records do not reappear
+    EXPECT_TRUE(read_all("s", 0).empty());
+}
+
+TEST_F(ShardStoreTest, ConcurrentPutsAreGroupCommittedInOrder) {
+    create("s", 1);
+    std::vector<std::thread> threads;
+    std::vector<std::vector<std::string>> seqs(4);
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                std::vector<PutEntry> e{{"k", std::nullopt, "v"}};
+                auto r = store_->put_records("s", e);
+                ASSERT_TRUE(r);
+                seqs[t].push_back((*r)[0].sequence_number);
+            }
+        });
+    for (auto& t : threads) t.join();
+    for (const auto& s : seqs) EXPECT_TRUE(std::is_sorted(s.begin(), s.end()));
+    EXPECT_EQ(read_all("s", 0).size(), 200u);
+}
+
+}  // namespace
+}  // namespace tributary::collector::store

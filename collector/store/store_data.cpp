@@ -1,0 +1,316 @@
+// The data path of ShardStore: puts (on the writer thread), reads (on callers' threads),
+// retention trimming and purging of deleted streams.
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "collector/store/record_codec.h"
+#include "collector/store/shard_store.h"
+#include "shared/log/log.h"
+
+namespace tributary::collector::store {
+
+Result<std::vector<PutOutcome>> ShardStore::put_records(std::string_view name,
+                                                        std::span<const PutEntry> entries) {
+    std::vector<PutOutcome> out(entries.size());
+    auto r = submit([&](lmdb::Txn& txn) -> Result<Effect> {
+        Entry* e = entry(name);
+        if (!e || e->meta->status == StreamStatus::creating)
+            return fail(errc::resource_not_found, not_found(name));
+        const StreamMeta& m = *e->meta;
+        auto cur = lmdb::Cursor::open(txn, records_db_);
+        if (!cur) return fail(errc::internal_failure, cur.error().message);
+        std::map<uint32_t, ShardRuntime> touched;
+        uint64_t now = now_ms();
+        std::string value;
+        for (size_t i = 0; i < entries.size(); ++i) {
+            const PutEntry& pe = entries[i];
+            HashKey key = pe.explicit_hash_key ? *pe.explicit_hash_key
+                                               : HashKey::of_partition_key(pe.partition_key);
+            const ShardMeta* shard = m.route(key);
+            TRIB_ASSERT(shard, "open shards must cover the whole hash-key space");
+            auto [it, fresh] = touched.try_emplace(shard->index);
+            if (fresh) it->second = e->runtime.at(shard->index);
+            ShardRuntime& rt = it->second;
+            PutOutcome& o = out[i];
+            o.shard = shard->index;
+            if (opts_.throughput_limits) {
+                double bytes = double(pe.data.size() + pe.partition_key.size());
+                if (!rt.records.try_take(1, now) || !rt.bytes.try_take(bytes, now)) {
+                    o.error = errc::provisioned_throughput_exceeded;
+                    o.error_message = "Rate exceeded for shard " + shard->id().to_string() +
+                                      " in stream " + m.name + " under account " +
+                                      opts_.account_id + ".";
+                    counters(m.id, shard->index)->write_throttled++;
+                    continue;
+                }
+            }
+            uint64_t index = rt.next_index++;
+            uint64_t arrival = std::max(now, rt.last_arrival_ms);
+            bool new_second = rt.last_arrival_ms == 0 || arrival / 1000 != rt.last_arrival_ms / 1000;
+            rt.last_arrival_ms = arrival;
+            value.resize(kRecordHeaderSize + pe.partition_key.size() + pe.data.size());
+            encode_record(arrival, pe.partition_key, pe.data, value.data());
+            RecordKey k(m.id, shard->index, index);
+            if (auto p = cur->put(k.view(), value); !p)
+                return fail(errc::internal_failure, p.error().message);
+            if (new_second) {
+                RecordKey tk(m.id, shard->index, arrival / 1000);
+                char iv[8];
+                lmdb::put_be64(iv, index);
+                if (auto p = lmdb::put(txn, times_db_, tk.view(), std::string_view(iv, 8)); !p)
+                    return fail(errc::internal_failure, p.error().message);
+            }
+            o.ok = true;
+            o.sequence_number = shard->sequence(index, arrival / 1000).to_string();
+        }
+        return Effect([this, e, touched = std::move(touched), &entries, &out, id = m.id] {
+            for (auto& [ix, rt] : touched) e->runtime[ix] = rt;
+            for (size_t i = 0; i < entries.size(); ++i) {
+                if (!out[i].ok) continue;
+                auto c = counters(id, out[i].shard);
+                c->incoming_records++;
+                c->incoming_bytes += entries[i].data.size();
+            }
+        });
+    });
+    if (!r) return tl::unexpected(r.error());
+    return out;
+}
+
+Result<ReadResult> ShardStore::read(const StreamMeta& m, const ShardMeta& s, uint64_t from,
+                                    size_t limit, size_t max_bytes) {
+    auto ctr = counters(m.id, s.index);
+    uint64_t now = now_ms();
+    if (opts_.throughput_limits) {
+        std::lock_guard lk(read_mu_);
+        auto [it, fresh] = read_buckets_.try_emplace((uint64_t(m.id) << 32) | s.index);
+        if (fresh)
+            it->second = {TokenBucket(opts_.read_calls_per_sec),
+                          TokenBucket(opts_.read_bytes_per_sec)};
+        if (!it->second.first.try_take(1, now) || !it->second.second.has_tokens(now)) {
+            ctr->read_throttled++;
+            return fail(errc::provisioned_throughput_exceeded,
+                        "Rate exceeded for Shard - " + opts_.account_id + "/" + m.name + "/" +
+                            s.id().to_string());
+        }
+    }
+    auto txn = lmdb::Txn::begin_read(env_);
+    if (!txn) return fail(errc::internal_failure, txn.error().message);
+    auto cur = lmdb::Cursor::open(*txn, records_db_);
+    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    ReadResult rr;
+    from = std::max(from, s.trim_index);
+    rr.next_index = from;
+    RecordKey k(m.id, s.index, from);
+    auto ok = cur->seek(k.view());
+    size_t bytes = 0;
+    uint64_t cutoff = now - std::min<uint64_t>(now, uint64_t(m.retention_hours) * opts_.hour_ms);
+    while (ok && *ok && same_shard(cur->key(), m.id, s.index)) {
+        RecordView rv;
+        if (!decode_record(cur->value(), rv))
+            return fail(errc::internal_failure, "corrupt record in shard " + s.id().to_string());
+        uint64_t index = key_index(cur->key());
+        if (rv.arrival_ms < cutoff) {  // expired, not trimmed yet: already invisible
+            rr.next_index = index + 1;
+            ok = cur->next();
+            continue;
+        }
+        if (rr.records.size() >= limit || (bytes + rv.data.size() > max_bytes && !rr.records.empty())) {
+            rr.millis_behind = now > rv.arrival_ms ? now - rv.arrival_ms : 0;
+            break;
+        }
+        bytes += rv.data.size();
+        rr.records.push_back({s.sequence(index, rv.arrival_ms / 1000).to_string(), rv.arrival_ms,
+                              std::string(rv.partition_key), std::string(rv.data)});
+        rr.next_index = index + 1;
+        ok = cur->next();
+    }
+    if (!ok) return fail(errc::internal_failure, ok.error().message);
+    rr.at_end = !*ok || !same_shard(cur->key(), m.id, s.index);
+    if (rr.at_end) rr.millis_behind = 0;
+    ctr->get_records_calls++;
+    ctr->outgoing_records += rr.records.size();
+    ctr->outgoing_bytes += bytes;
+    ctr->iterator_age_ms = rr.millis_behind;
+    if (opts_.throughput_limits && bytes > 0) {
+        std::lock_guard lk(read_mu_);
+        read_buckets_[(uint64_t(m.id) << 32) | s.index].second.take(double(bytes), now);
+    }
+    return rr;
+}
+
+Result<uint64_t> ShardStore::latest_index(const StreamMeta& m, const ShardMeta& s) {
+    auto txn = lmdb::Txn::begin_read(env_);
+    if (!txn) return fail(errc::internal_failure, txn.error().message);
+    auto cur = lmdb::Cursor::open(*txn, records_db_);
+    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    RecordKey past(m.id, s.index, ~uint64_t(0));
+    auto found = cur->seek(past.view());
+    if (!found) return fail(errc::internal_failure, found.error().message);
+    auto back = *found ? cur->prev() : cur->last();
+    if (!back) return fail(errc::internal_failure, back.error().message);
+    uint64_t next = std::max(s.next_index, s.trim_index);
+    if (*back && same_shard(cur->key(), m.id, s.index))
+        next = std::max(next, key_index(cur->key()) + 1);
+    return next;
+}
+
+Result<uint64_t> ShardStore::index_at(const StreamMeta& m, const ShardMeta& s, uint64_t ts_ms) {
+    auto txn = lmdb::Txn::begin_read(env_);
+    if (!txn) return fail(errc::internal_failure, txn.error().message);
+    auto times = lmdb::Cursor::open(*txn, times_db_);
+    if (!times) return fail(errc::internal_failure, times.error().message);
+    RecordKey tk(m.id, s.index, ts_ms / 1000);
+    auto found = times->seek(tk.view());
+    if (!found) return fail(errc::internal_failure, found.error().message);
+    if (!*found || !same_shard(times->key(), m.id, s.index)) return latest_index(m, s);
+    uint64_t start = std::max(lmdb::get_be64(times->value().data()), s.trim_index);
+    // Skip the records of that second that arrived before ts_ms.
+    auto cur = lmdb::Cursor::open(*txn, records_db_);
+    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    RecordKey k(m.id, s.index, start);
+    for (auto ok = cur->seek(k.view()); ok && *ok && same_shard(cur->key(), m.id, s.index);
+         ok = cur->next()) {
+        RecordView rv;
+        if (decode_record(cur->value(), rv) && rv.arrival_ms >= ts_ms) return key_index(cur->key());
+    }
+    return latest_index(m, s);
+}
+
+// Deletes the records that have outlived the retention period (at most a bounded number per
+// pass, so the writer is never held for long), and drops closed shards whose records are all
+// gone, as AWS stops listing expired shards.
+Result<ShardStore::Effect> ShardStore::trim_stream(lmdb::Txn& txn, const Entry& e, uint64_t now) {
+    constexpr size_t kBudget = 50'000;
+    const StreamMeta& m = *e.meta;
+    uint64_t span = uint64_t(m.retention_hours) * uint64_t(opts_.hour_ms);
+    if (now <= span) return Effect{};
+    uint64_t cutoff = now - span;
+    auto cur = lmdb::Cursor::open(txn, records_db_);
+    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    auto tcur = lmdb::Cursor::open(txn, times_db_);
+    if (!tcur) return fail(errc::internal_failure, tcur.error().message);
+    auto nm = std::make_shared<StreamMeta>(m);
+    bool changed = false;
+    size_t deleted = 0;
+    for (auto& s : nm->shards) {
+        RecordKey k(m.id, s.index, s.trim_index);
+        auto ok = cur->seek(k.view());
+        uint64_t trim = s.trim_index;
+        while (ok && *ok && same_shard(cur->key(), m.id, s.index) && deleted < kBudget) {
+            RecordView rv;
+            if (decode_record(cur->value(), rv) && rv.arrival_ms >= cutoff) break;
+            trim = key_index(cur->key()) + 1;
+            if (auto d = cur->del(); !d) return fail(errc::internal_failure, d.error().message);
+            ++deleted;
+            ok = cur->next();  // after del() MDB_NEXT yields the entry that followed
+        }
+        if (!ok) return fail(errc::internal_failure, ok.error().message);
+        // Time-index entries of whole seconds before the cutoff.
+        RecordKey tk(m.id, s.index, 0);
+        for (auto t = tcur->seek(tk.view()); t && *t && same_shard(tcur->key(), m.id, s.index);
+             t = tcur->next()) {
+            if (key_index(tcur->key()) >= cutoff / 1000) break;
+            if (auto d = tcur->del(); !d) return fail(errc::internal_failure, d.error().message);
+        }
+        if (trim != s.trim_index) {
+            s.trim_index = trim;
+            s.next_index = std::max(s.next_index, e.runtime.at(s.index).next_index);
+            changed = true;
+        }
+    }
+    // Closed shards that are past retention and empty are expired.
+    size_t before = nm->shards.size();
+    std::erase_if(nm->shards, [&](const ShardMeta& s) {
+        return s.closed_ms && *s.closed_ms < cutoff &&
+               s.trim_index >= std::max(s.next_index, e.runtime.at(s.index).next_index);
+    });
+    changed |= nm->shards.size() != before;
+    if (deleted) TRIB_LOG(info, "retention_trimmed").kv("stream", m.name).kv("records", deleted);
+    if (!changed) return Effect{};
+    return write_meta(txn, std::move(nm));
+}
+
+Result<ShardStore::Effect> ShardStore::purge_some(lmdb::Txn& txn) {
+    constexpr size_t kBudget = 50'000;
+    uint32_t id = purge_ids_.front();
+    auto cur = lmdb::Cursor::open(txn, records_db_);
+    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    size_t deleted = 0;
+    bool done = true;
+    for (MDB_dbi dbi : {records_db_, times_db_}) {
+        auto c = lmdb::Cursor::open(txn, dbi);
+        if (!c) return fail(errc::internal_failure, c.error().message);
+        RecordKey k(id, 0, 0);
+        auto ok = c->seek(k.view());
+        while (ok && *ok && key_stream(c->key()) == id) {
+            if (deleted >= kBudget) {
+                done = false;
+                break;
+            }
+            if (auto d = c->del(); !d) return fail(errc::internal_failure, d.error().message);
+            ++deleted;
+            ok = c->next();
+        }
+        if (!ok) return fail(errc::internal_failure, ok.error().message);
+    }
+    if (!done) return Effect{};
+    auto ids = purge_ids_;
+    ids.erase(ids.begin());
+    if (auto r = lmdb::put(txn, meta_db_, "purge_stream_ids", nlohmann::json(ids).dump()); !r)
+        return fail(errc::internal_failure, r.error().message);
+    return Effect([this, ids = std::move(ids)] { purge_ids_ = ids; });
+}
+
+void ShardStore::render_metrics(std::string& out) const {
+    std::map<uint32_t, std::shared_ptr<const StreamMeta>> by_id;
+    for (const auto& m : list()) by_id[m->id] = m;
+    std::lock_guard lk(counters_mu_);
+    struct Metric {
+        const char* name;
+        const char* aws;
+        const char* help;
+        std::atomic<uint64_t> ShardCounters::*field;
+        bool gauge;
+    };
+    static const Metric kMetrics[] = {
+        {"tributary_store_incoming_bytes_total", "IncomingBytes", "Record data bytes written",
+         &ShardCounters::incoming_bytes, false},
+        {"tributary_store_incoming_records_total", "IncomingRecords", "Records written",
+         &ShardCounters::incoming_records, false},
+        {"tributary_store_outgoing_bytes_total", "OutgoingBytes", "Record data bytes read",
+         &ShardCounters::outgoing_bytes, false},
+        {"tributary_store_outgoing_records_total", "OutgoingRecords", "Records read",
+         &ShardCounters::outgoing_records, false},
+        {"tributary_store_write_throttled_total", "WriteProvisionedThroughputExceeded",
+         "Records rejected by the write limit", &ShardCounters::write_throttled, false},
+        {"tributary_store_read_throttled_total", "ReadProvisionedThroughputExceeded",
+         "GetRecords calls rejected by the read limit", &ShardCounters::read_throttled, false},
+        {"tributary_store_get_records_total", "GetRecords.Success", "GetRecords calls served",
+         &ShardCounters::get_records_calls, false},
+        {"tributary_store_iterator_age_milliseconds", "GetRecords.IteratorAgeMilliseconds",
+         "Age of the last record returned by GetRecords relative to the tip",
+         &ShardCounters::iterator_age_ms, true},
+    };
+    for (const auto& metric : kMetrics) {
+        out += "# HELP ";
+        out += metric.name;
+        out += ' ';
+        out += metric.help;
+        out += "\n# TYPE ";
+        out += metric.name;
+        out += metric.gauge ? " gauge\n" : " counter\n";
+        for (const auto& [key, c] : counters_) {
+            auto it = by_id.find(static_cast<uint32_t>(key >> 32));
+            if (it == by_id.end()) continue;
+            out += metric.name;
+            out += "{stream=\"" + it->second->name + "\",shard=\"" +
+                   ShardId(static_cast<uint32_t>(key)).to_string() + "\",aws_metric=\"" +
+                   metric.aws + "\"} " + std::to_string((*c.*metric.field).load()) + "\n";
+        }
+    }
+}
+
+}  // namespace tributary::collector::store

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Tributary's test command: installs what the tests need (Debian packages, npm test tools),
+# configures and builds, then runs every test (unit, then integration against real clients:
+# boto3, AWS CLI v1/v2, @aws-sdk/client-kinesis, kinesalite). Exits non-zero on any failure.
+#
+#   tests/run.sh              everything
+#   tests/run.sh -L unit      only the unit tests (any ctest arguments are passed through)
+#   TRIB_SANITIZE=1 tests/run.sh -L unit    unit tests under ASan+UBSan (separate build dir)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+log() { printf '== %s\n' "$*"; }
+
+# --- Debian packages ------------------------------------------------------------------------
+packages=(build-essential cmake ninja-build pkg-config ccache
+          liblmdb-dev lmdb-utils libcpprest-dev nlohmann-json3-dev libexpected-dev libssl-dev
+          libgtest-dev libgmock-dev
+          awscli python3 python3-boto3 nodejs npm openssl procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- A Python that has boto3 (the image's, or Debian's python3-boto3) -------------------------
+python=
+for candidate in python3 /usr/bin/python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import boto3' 2>/dev/null; then
+    python=$(command -v "$candidate"); break
+  fi
+done
+[[ -n $python ]] || { echo "no python3 with boto3 found" >&2; exit 1; }
+
+# --- npm test tools (pinned by package-lock.json) ---------------------------------------------
+if [[ ! -d tests/node/node_modules || tests/node/package-lock.json -nt tests/node/node_modules ]]; then
+  log "npm ci (tests/node)"
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+  touch tests/node/node_modules
+fi
+
+# --- Build and test ---------------------------------------------------------------------------
+build=${TRIB_BUILD_DIR:-$root/build}
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIB_PYTHON="$python")
+if [[ ${TRIB_SANITIZE:-0} == 1 ]]; then
+  build=${TRIB_BUILD_DIR:-$root/build-asan}
+  cmake_args+=(-DTRIB_SANITIZE=ON)
+fi
+log "configure $build"
+cmake -S "$root" -B "$build" "${cmake_args[@]}" >/dev/null
+log "build"
+cmake --build "$build" -j "$(nproc)"
+log "test"
+cd "$build"
+ctest --output-on-failure --timeout 600 -j 2 "$@"
