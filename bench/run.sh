@@ -20,6 +20,8 @@
 #   TRIB_SECONDS=10 KL_SECONDS=5 LMDB_SECONDS=5 GET_LOAD_RECORDS=300000 KL_GET_LOAD_RECORDS=50000
 #   SKIP_KINESALITE=1  skip (c) and kinesalite's (d)
 #   SKIP_BUILD=1       use the binaries already in BUILD_DIR
+#   QUIET_WAIT=120     before each measurement, wait up to this many seconds for the machine to
+#                      be idle (under 20 % of one core busy), since other work skews every figure
 
 set -euo pipefail
 
@@ -123,26 +125,49 @@ start_kinesalite() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }  # all cores
 now() { date +%s.%N; }
 
+# Waits (at most QUIET_WAIT s) until the whole machine used under 20 % of one core over 1 s.
+wait_quiet() {
+    local deadline=$((SECONDS + ${QUIET_WAIT:-120})) b0 b1 hz pct
+    hz=$(getconf CLK_TCK)
+    while :; do
+        b0=$(busy_ticks); sleep 1; b1=$(busy_ticks)
+        pct=$(( (b1 - b0) * 100 / hz ))
+        ((pct < 20)) && return 0
+        if ((SECONDS >= deadline)); then
+            log "machine still busy (${pct} % of one core used by others); measuring anyway"
+            return 0
+        fi
+    done
+}
+
 # Runs bench_put_load against $ENDPOINT with server CPU and peak RSS sampling; appends the
-# RESULT line plus server_cpu_pct and server_rss_mib to $WORK/$1.results.
+# RESULT line plus server_cpu_pct, server_rss_mib, server_us_per_record (CPU time per successful
+# record) and other_cpu_pct (CPU used by neither server nor client: a busy machine shows here)
+# to $WORK/$1.results.
 measure() {
     local name=$1 secs=$2; shift 2
-    local hz t0 c0 t1 c1 out rss
+    local hz t0 c0 b0 t1 c1 b1 out rss
     hz=$(getconf CLK_TCK)
-    t0=$(now); c0=$(cpu_ticks "$SERVER_PID")
+    t0=$(now); c0=$(cpu_ticks "$SERVER_PID"); b0=$(busy_ticks)
     out=$(timeout $((secs + 120)) "$PUT_LOAD" --endpoint "$ENDPOINT" --connections "$CONNECTIONS" \
         --records "$RECORDS" --record-bytes "$RECORD_BYTES" --seconds "$secs" "$@") || {
         printf '%s\n' "$out" >&2; log "$name: bench_put_load failed"; }
-    t1=$(now); c1=$(cpu_ticks "$SERVER_PID")
+    t1=$(now); c1=$(cpu_ticks "$SERVER_PID"); b1=$(busy_ticks)
     rss=$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
     printf '%s\n' "$out" | grep -v '^RESULT' >&2
-    local cpu; cpu=$(awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" -v hz="$hz" \
-        'BEGIN {printf "%.0f", (b - a) / hz / (e - s) * 100}')
-    printf '%s server_cpu_pct=%s server_rss_mib=%s\n' \
-        "$(printf '%s\n' "$out" | grep '^RESULT' || echo RESULT)" "$cpu" "$rss" \
-        >>"$WORK/$name.results"
+    local result rps client cpu extra
+    result=$(printf '%s\n' "$out" | grep '^RESULT' || echo RESULT)
+    rps=$(printf '%s\n' "$result" | tr ' ' '\n' | sed -n 's/^records_per_s=//p')
+    client=$(printf '%s\n' "$result" | tr ' ' '\n' | sed -n 's/^client_cpu_pct=//p')
+    extra=$(awk -v a="$c0" -v b="$c1" -v ba="$b0" -v bb="$b1" -v s="$t0" -v e="$t1" \
+        -v hz="$hz" -v rps="${rps:-0}" -v client="${client:-0}" 'BEGIN {
+            cpu = (b - a) / hz / (e - s) * 100; all = (bb - ba) / hz / (e - s) * 100
+            printf "server_cpu_pct=%.0f other_cpu_pct=%.0f", cpu, all - cpu - client
+            if (rps > 0) printf " server_us_per_record=%.1f", cpu / 100 * 1e6 / rps }')
+    printf '%s %s server_rss_mib=%s\n' "$result" "$extra" "$rss" >>"$WORK/$name.results"
 }
 
 # Median of key $2 over the RESULT lines of $WORK/$1.results ("-" when absent).
@@ -152,19 +177,32 @@ median() {
         awk '{v[NR] = $1} END {if (NR == 0) print "-"; else print v[int((NR + 1) / 2)]}'
 }
 
+# All values of key $2 in $WORK/$1.results, sorted, comma-separated.
+values() {
+    [[ -f $WORK/$1.results ]] || { echo -; return; }
+    tr ' ' '\n' <"$WORK/$1.results" | sed -n "s/^$2=//p" | sort -g | paste -sd, -
+}
+
 # ---- (a) the LMDB ceiling ---------------------------------------------------------------------
 for i in $(seq "$REPEAT"); do
     log "(a) LMDB ceiling, run $i/$REPEAT"
+    wait_quiet
     out=$(timeout $((LMDB_SECONDS + 120)) "$CEILING" --dir "$WORK" --seconds "$LMDB_SECONDS") ||
         log "(a) bench_lmdb_ceiling failed"
     printf '%s\n' "$out" | grep -v '^RESULT' >&2
     printf '%s\n' "$out" | grep '^RESULT' >>"$WORK/lmdb.results"
+    # The same with MDB_WRITEMAP, to show what skipping LMDB's writev copy would buy.
+    out=$(timeout $((LMDB_SECONDS + 120)) "$CEILING" --dir "$WORK" --seconds "$LMDB_SECONDS" \
+        --writemap) || log "(a) bench_lmdb_ceiling --writemap failed"
+    printf '%s\n' "$out" | grep -v '^RESULT' >&2
+    printf '%s\n' "$out" | grep '^RESULT' >>"$WORK/lmdb_wm.results"
 done
 
 # ---- (b) tributary-collector, durable ---------------------------------------------------------
 for i in $(seq "$REPEAT"); do
     log "(b) tributary-collector PutRecords, run $i/$REPEAT"
     start_collector "trib-put-$i"
+    wait_quiet
     measure trib "$TRIB_SECONDS" --stream "bench$i" --shards "$SHARDS"
     stop_server
     rm -rf "$WORK/trib-put-$i.data"
@@ -175,6 +213,7 @@ if [[ $SKIP_KINESALITE != 1 ]]; then
     for i in $(seq "$REPEAT"); do
         log "(c) kinesalite PutRecords, run $i/$REPEAT"
         start_kinesalite "kl-put-$i"
+        wait_quiet
         measure kl "$KL_SECONDS" --stream "bench$i" --shards "$SHARDS"
         stop_server
     done
@@ -184,6 +223,7 @@ fi
 for i in $(seq "$REPEAT"); do
     log "(d) tributary-collector GetRecords, run $i/$REPEAT"
     start_collector "trib-get-$i"
+    wait_quiet
     measure trib_get 60 --mode getrecords --stream "get$i" --shards 1 \
         --load-records "$GET_LOAD_RECORDS"
     stop_server
@@ -191,6 +231,7 @@ for i in $(seq "$REPEAT"); do
     if [[ $SKIP_KINESALITE != 1 ]]; then
         log "(d) kinesalite GetRecords, run $i/$REPEAT"
         start_kinesalite "kl-get-$i"
+        wait_quiet
         measure kl_get 60 --mode getrecords --stream "get$i" --shards 1 \
             --load-records "$KL_GET_LOAD_RECORDS"
         stop_server
@@ -203,12 +244,15 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN {if (v == "-") print "MISS (no figure
 
 c_rps=$(median lmdb records_per_s) c_mb=$(median lmdb mb_per_s)
 c_commit=$(median lmdb commit_p50_ms) c_sync=$(median lmdb fdatasync_p50_us)
+w_rps=$(median lmdb_wm records_per_s)
 t_rps=$(median trib records_per_s) t_mb=$(median trib mb_per_s) t_p50=$(median trib p50_ms)
 t_p99=$(median trib p99_ms) t_cpu=$(median trib server_cpu_pct) t_rss=$(median trib server_rss_mib)
 t_ccpu=$(median trib client_cpu_pct) t_err=$(median trib failed_records)
 k_rps=$(median kl records_per_s) k_mb=$(median kl mb_per_s) k_p50=$(median kl p50_ms)
 k_p99=$(median kl p99_ms) k_cpu=$(median kl server_cpu_pct) k_rss=$(median kl server_rss_mib)
 k_ccpu=$(median kl client_cpu_pct) k_err=$(median kl failed_records)
+t_us=$(median trib server_us_per_record) k_us=$(median kl server_us_per_record)
+t_other=$(median trib other_cpu_pct) k_other=$(median kl other_cpu_pct)
 tg_mb=$(median trib_get mb_per_s) tg_rss=$(median trib_get server_rss_mib)
 kg_mb=$(median kl_get mb_per_s)
 vs_kl=$(ratio "$t_rps" "$k_rps") vs_ceil=$(ratio "$t_rps" "$c_rps")
@@ -225,10 +269,15 @@ printf '%-22s %14s %14s %14s\n' "p50 latency ms" "$c_commit" "$t_p50" "$k_p50"
 printf '%-22s %14s %14s %14s\n' "p99 latency ms" "-" "$t_p99" "$k_p99"
 printf '%-22s %14s %14s %14s\n' "server CPU %" "-" "$t_cpu" "$k_cpu"
 printf '%-22s %14s %14s %14s\n' "peak RSS MiB" "-" "$t_rss" "$k_rss"
+printf '%-22s %14s %14s %14s %12s\n' "server CPU us/record" "-" "$t_us" "$k_us" "$(ratio "$t_us" "$k_us")"
 printf '%-22s %14s %14s %14s\n' "load client CPU %" "-" "$t_ccpu" "$k_ccpu"
+printf '%-22s %14s %14s %14s\n' "other CPU % (noise)" "-" "$t_other" "$k_other"
 printf '%-22s %14s %14s %14s\n' "failed records" "-" "$t_err" "$k_err"
 printf '%-22s %14s %14s %14s %12s\n' "GetRecords MB/s" "-" "$tg_mb" "$kg_mb" "$(ratio "$tg_mb" "$kg_mb")"
-echo "(LMDB ceiling p50 is the commit of one 1,000-record batch; fdatasync p50 ${c_sync} us)"
+echo "(LMDB ceiling p50 is the commit of one 1,000-record batch; fdatasync p50 ${c_sync} us;"
+echo " with MDB_WRITEMAP the ceiling is ${w_rps} records/s)"
+echo "(records/s of each run: LMDB $(values lmdb records_per_s); tributary $(values trib records_per_s);"
+echo " kinesalite $(values kl records_per_s))"
 echo "(CPU % is of one core, so up to 200 %; GetRecords peak RSS of tributary: ${tg_rss} MiB)"
 echo
 echo "Targets"
