@@ -196,8 +196,8 @@ Result<json> get_shard_iterator(Context& ctx, const Input& in) {
         return fail(errc::invalid_argument,
                     "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
                     "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
-                    "StartingSequenceNumber. Request specified " + *type + " and also " +
-                    (seq_text ? "a" : "no") + " StartingSequenceNumber.");
+                    "StartingSequenceNumber. Request specified " + *type + " and " +
+                    (seq_text ? "also a" : "no") + " StartingSequenceNumber.");
     uint64_t now = ctx.now_ms();
     if (*type == "AT_TIMESTAMP") {
         if (!ts)

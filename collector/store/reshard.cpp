@@ -18,7 +18,7 @@ Result<ShardMeta*> reshardable(StreamMeta& m, std::string_view text, const std::
                                                   " in stream " + m.name + " under account " +
                                                   account + ".");
     if (!s->open())
-        return fail(errc::resource_in_use,
+        return fail(errc::invalid_argument,
                     "Shard " + s->id().to_string() + " in stream " + m.name + " under account " +
                         account +
                         " has already been merged or split, and thus is not eligible for merging "
