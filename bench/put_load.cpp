@@ -302,6 +302,7 @@ int run_getrecords(const Options& o) {
     std::printf("loaded %lu records (%lu failed) in %.1f s\n",
                 static_cast<unsigned long>(load.ok_records),
                 static_cast<unsigned long>(load.failed_records), load_secs);
+    std::fflush(stdout);  // a profiler attached for the read phase waits for this line
 
     HttpConn conn(o.endpoint);
     Response r;
