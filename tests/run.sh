@@ -13,20 +13,7 @@ root=$PWD
 log() { printf '== %s\n' "$*"; }
 
 # --- Debian packages ------------------------------------------------------------------------
-packages=(build-essential cmake ninja-build pkg-config ccache
-          liblmdb-dev lmdb-utils libcpprest-dev nlohmann-json3-dev libexpected-dev libssl-dev
-          libgtest-dev libgmock-dev
-          awscli python3 python3-boto3 nodejs npm openssl procps)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+packaging/install-build-deps.sh --test
 
 # --- A Python that has boto3 (the image's, or Debian's python3-boto3) -------------------------
 python=

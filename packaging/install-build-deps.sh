@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Tributary builds and runs with (and, with --test, those its
+# tests use). Installs only what is missing; needs root or sudo.
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config ccache
+          liblmdb-dev lmdb-utils libcpprest-dev nlohmann-json3-dev libexpected-dev libssl-dev
+          awscli curl procps)
+if [[ ${1:-} == --test ]]; then
+  packages+=(libgtest-dev libgmock-dev python3 python3-boto3 nodejs npm openssl)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+echo "== installing ${missing[*]}"
+sudo=; [[ $(id -u) -eq 0 ]] || sudo=sudo
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
