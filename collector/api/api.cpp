@@ -8,6 +8,7 @@
 
 #include "collector/api/errc.h"
 #include "collector/api/errors.h"
+#include "collector/api/put_records_fast.h"
 #include "shared/aws/sigv4.h"
 #include "shared/encoding/base64.h"
 #include "shared/log/log.h"
@@ -156,6 +157,24 @@ HttpReply Api::handle(const HttpExchange& req) {
     }
     // 9-11. Body, validation, action.
     auto started = std::chrono::steady_clock::now();
+    OpStats& st = stats_[op_index];
+    auto account = [&](bool ok) {
+        double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        (ok ? st.ok : st.errors)++;
+        st.micros_sum += static_cast<uint64_t>(secs * 1e6);
+        for (size_t b = 0; b < kBuckets; ++b)
+            if (secs <= kBucketBounds[b]) st.buckets[b]++;
+    };
+    if (format == Format::json && target == "Kinesis_20131202.PutRecords" &&
+        req.body.capacity() >= req.body.size() + 64) {
+        Context ctx(store_, options_, iterators_);
+        if (auto fast = put_records_fast(ctx, req.body)) {
+            account(fast->has_value());
+            if (!*fast) return error_reply(fast->error(), format, reply_ct);
+            return reply(200, reply_ct, std::move(**fast));
+        }
+    }
     auto body = decode(req.body, format);
     Result<json> out = body ? [&]() -> Result<json> {
         Context ctx(store_, options_, iterators_);
@@ -168,12 +187,7 @@ HttpReply Api::handle(const HttpExchange& req) {
         }
     }()
                             : Result<json>(tl::unexpected(body.error()));
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    OpStats& st = stats_[op_index];
-    (out ? st.ok : st.errors)++;
-    st.micros_sum += static_cast<uint64_t>(secs * 1e6);
-    for (size_t b = 0; b < kBuckets; ++b)
-        if (secs <= kBucketBounds[b]) st.buckets[b]++;
+    account(out.has_value());
     if (!out) {
         AwsError a = aws_error(out.error().code);
         if (a.status >= 500)

@@ -73,6 +73,7 @@ struct HttpServer::Impl {
             HttpExchange ex;
             try {
                 auto body = t.get();
+                ex.body.reserve(body.size() + 64);  // simdjson padding for the fast path
                 ex.body.assign(body.begin(), body.end());
             } catch (const std::exception& e) {
                 TRIB_LOG(debug, "body_read_failed").kv("what", e.what());

@@ -67,11 +67,17 @@ Result<std::vector<PutOutcome>> ShardStore::put_records(std::string_view name,
         }
         return Effect([this, e, touched = std::move(touched), &entries, &out, id = m.id] {
             for (auto& [ix, rt] : touched) e->runtime[ix] = rt;
+            std::map<uint32_t, std::pair<uint64_t, uint64_t>> per_shard;  // records, bytes
             for (size_t i = 0; i < entries.size(); ++i) {
                 if (!out[i].ok) continue;
-                auto c = counters(id, out[i].shard);
-                c->incoming_records++;
-                c->incoming_bytes += entries[i].data.size();
+                auto& [records, bytes] = per_shard[out[i].shard];
+                ++records;
+                bytes += entries[i].data.size();
+            }
+            for (const auto& [shard, rb] : per_shard) {
+                auto c = counters(id, shard);
+                c->incoming_records += rb.first;
+                c->incoming_bytes += rb.second;
             }
         });
     });

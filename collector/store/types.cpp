@@ -59,10 +59,17 @@ struct U192 {
 
 std::string to_decimal(U192 v) {
     if (v.is_zero()) return "0";
-    std::string out;
-    while (!v.is_zero()) out += static_cast<char>('0' + v.div(10));
-    std::reverse(out.begin(), out.end());
-    return out;
+    // Nineteen digits per division: a 56-digit number takes three.
+    constexpr uint64_t kChunk = 10'000'000'000'000'000'000ULL;
+    uint64_t parts[11];
+    int n = 0;
+    while (!v.is_zero()) parts[n++] = v.div(kChunk);
+    char buf[11 * 19 + 1];
+    int len = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(parts[n - 1]));
+    for (int i = n - 2; i >= 0; --i)
+        len += std::snprintf(buf + len, sizeof buf - size_t(len), "%019llu",
+                             static_cast<unsigned long long>(parts[i]));
+    return std::string(buf, static_cast<size_t>(len));
 }
 
 // Bit positions of the version-2 layout, from the least significant end.
