@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -1153,14 +1154,34 @@ class ThrottlingTest(KinesisTestCase):
                              f"under account {ACCOUNT}.")
             self.assertNotIn("SequenceNumber", r)
             self.assertNotIn("ShardId", r)
+        # One Python client cannot send 1000 PutRecord calls a second, so a second client keeps
+        # the shard saturated with PutRecords while PutRecord calls go in.
         with self.assertAwsError("ProvisionedThroughputExceededException",
                                  contains=("Rate exceeded",)):
-            for _ in range(1000):
-                self.put(name, "hot", ExplicitHashKey="0")
+            self.put_while_saturated(name, batch)
         # Another shard of the same stream is unaffected, and the hot one recovers.
         self.put(name, "cold", ExplicitHashKey=str(MAX_HASH))
         time.sleep(1.5)
         self.put(name, "hot", ExplicitHashKey="0")
+
+    def put_while_saturated(self, name: str, batch: list[dict], seconds: float = 2.0) -> None:
+        stop = threading.Event()
+        flooder = boto3_client(self.server.endpoint)
+
+        def flood():
+            deadline = time.monotonic() + seconds + 1
+            while not stop.is_set() and time.monotonic() < deadline:
+                flooder.put_records(StreamName=name, Records=batch)
+
+        thread = threading.Thread(target=flood, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                self.put(name, "hot", ExplicitHashKey="0")
+        finally:
+            stop.set()
+            thread.join(timeout=30)
 
     def test_more_than_one_mebibyte_per_second_into_one_shard(self):
         name = self.new_stream(1)
