@@ -109,7 +109,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path)
@@ -286,11 +286,11 @@ class Collector(_Server):
                 "--listen", f"127.0.0.1:{self.port}", *self.flags]
 
     def _ready(self) -> bool:
-        status, body = _http_get(self.port, "/health")
+        status, body = http_get(self.port, "/health")
         return status == 200
 
     def metrics(self) -> str:
-        status, body = _http_get(self.port, "/metrics", timeout=5)
+        status, body = http_get(self.port, "/metrics", timeout=5)
         if status != 200:
             raise ServerError(f"GET /metrics answered {status}")
         return body.decode()

@@ -24,7 +24,7 @@ import unittest
 from pathlib import Path
 
 from harness import (ACCOUNT, ServerTestCase, aws_only, boto3_client, collector_only,
-                     on_kinesalite, raw_call, start_target, stream_arn, unique_name,
+                     http_get, on_kinesalite, raw_call, start_target, stream_arn, unique_name,
                      wait_for_deletion, wait_for_status)
 
 MAX_HASH = 2**128 - 1
@@ -1126,6 +1126,36 @@ class WireProtocolTest(KinesisTestCase):
 
 # ============================================================================================
 # Collector-only behaviour: throttling, trimming, durability, SigV4, status transitions
+
+
+@collector_only("kinesalite has no /health or /metrics")
+class HttpEndpointsTest(KinesisTestCase):
+    SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$')
+
+    def samples(self) -> dict[str, float]:
+        out = {}
+        for line in self.server.metrics().splitlines():
+            if not line or line.startswith("#"):
+                continue
+            m = self.SAMPLE.match(line)
+            self.assertIsNotNone(m, f"not Prometheus text: {line!r}")
+            out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+        return out
+
+    def test_health(self):
+        status, body = http_get(self.server.port, "/health")
+        self.assertEqual((status, body.strip()), (200, b"ok"))
+
+    def test_metrics_are_prometheus_text_and_move(self):
+        before = self.samples()
+        self.assertTrue(before)
+        self.assertTrue(all(k.startswith("tributary_") for k in before), list(before)[:5])
+        name = self.new_stream(1)
+        for i in range(3):
+            self.put(name, "k", b"m")
+        after = self.samples()
+        moved = [k for k in after if after[k] != before.get(k, 0.0)]
+        self.assertTrue(moved, "no metric changed after CreateStream and 3 PutRecord calls")
 
 
 @collector_only("kinesalite enforces no throughput limits")
