@@ -742,9 +742,7 @@ class DataPlaneTest(KinesisTestCase):
     def test_all_five_iterator_types(self):
         name = self.new_stream(1)
         early = [self.put(name, "k", f"early{i}".encode()) for i in range(2)]
-        time.sleep(0.3)
         boundary = dt.datetime.now(dt.timezone.utc)
-        time.sleep(0.3)
         late = [self.put(name, "k", f"late{i}".encode()) for i in range(3)]
         every = early + late
 
@@ -765,14 +763,27 @@ class DataPlaneTest(KinesisTestCase):
         old = self.read(self.iterator(name, kind="AT_TIMESTAMP",
                                       Timestamp=boundary - dt.timedelta(days=3)), count=5)[0]
         self.assertEqual(len(old), 5)
-        if not on_kinesalite():  # kinesalite resolves AT_TIMESTAMP to whole seconds
-            stamp = self.read(self.iterator(name, kind="AT_TIMESTAMP", Timestamp=boundary),
-                              count=3)[0]
-            self.assertEqual(data(stamp), ["late0", "late1", "late2"])
         latest = self.iterator(name, kind="LATEST")
         self.assertEqual(self.k.get_records(ShardIterator=latest)["Records"], [])
         self.put(name, "k", b"newest")
         self.assertEqual(data(self.read(latest, count=1)[0]), ["newest"])
+
+    @aws_only("AT_TIMESTAMP resolves to whole seconds")
+    def test_at_timestamp_has_millisecond_precision(self):
+        # "A time stamp is the Unix epoch date with precision in milliseconds" (API reference).
+        name = self.new_stream(1)
+        for i in range(2):
+            self.put(name, "k", f"early{i}".encode())
+        time.sleep(0.3)
+        boundary = dt.datetime.now(dt.timezone.utc)
+        time.sleep(0.3)
+        for i in range(3):
+            self.put(name, "k", f"late{i}".encode())
+        got = self.read(self.iterator(name, kind="AT_TIMESTAMP", Timestamp=boundary), count=3)[0]
+        self.assertEqual([r["Data"] for r in got], [b"late0", b"late1", b"late2"])
+        arrival = got[0]["ApproximateArrivalTimestamp"]
+        got = self.read(self.iterator(name, kind="AT_TIMESTAMP", Timestamp=arrival), count=3)[0]
+        self.assertEqual(got[0]["Data"], b"late0", "a record at exactly the timestamp is included")
 
     def test_get_records_limit_and_continuation(self):
         name = self.new_stream(1)
@@ -791,11 +802,15 @@ class DataPlaneTest(KinesisTestCase):
 
     def test_empty_read_still_returns_next_iterator(self):
         name = self.new_stream(1)
-        resp = self.k.get_records(ShardIterator=self.iterator(name))
+        first = self.iterator(name)
+        self.assertTrue(0 < len(first) <= 512, first)
+        resp = self.k.get_records(ShardIterator=first)
         self.assertEqual(resp["Records"], [])
         self.assertEqual(resp["MillisBehindLatest"], 0)
         nxt = resp["NextShardIterator"]
-        self.assertTrue(nxt)
+        self.assertTrue(0 < len(nxt) <= 512, nxt)
+        # A fresh iterator every call: consumers that keep the old one hit its 5-minute expiry.
+        self.assertNotEqual(nxt, first)
         self.put(name, "k", b"later")
         self.assertEqual([r["Data"] for r in self.read(nxt, count=1)[0]], [b"later"])
 
