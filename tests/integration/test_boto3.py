@@ -187,6 +187,16 @@ class StreamLifecycleTest(KinesisTestCase):
         ids = [s["ShardId"] for p in pages for s in p["StreamDescription"]["Shards"]]
         self.assertEqual(ids, [f"shardId-{i:012d}" for i in range(5)])
 
+    @aws_only("DescribeStream returns every shard")
+    def test_describe_stream_returns_at_most_100_shards(self):
+        name = self.new_stream(105)
+        desc = self.k.describe_stream(StreamName=name)["StreamDescription"]
+        self.assertEqual(len(desc["Shards"]), 100)
+        self.assertTrue(desc["HasMoreShards"])
+        self.assertEqual(len(self.k.list_shards(StreamName=name)["Shards"]), 105)
+        self.assertEqual(self.k.describe_stream_summary(StreamName=name)
+                         ["StreamDescriptionSummary"]["OpenShardCount"], 105)
+
     @aws_only("ListStreams has no StreamSummaries and no NextToken")
     def test_list_streams_summaries_and_next_token(self):
         names = {self.new_stream(1, prefix="ls") for _ in range(3)}
@@ -961,6 +971,19 @@ class ReshardingTest(KinesisTestCase):
             got = [r["Data"].decode() for r in parent_records + child_records
                    if r["PartitionKey"] == k]
             self.assertEqual(got, [f"{k}/{i}" for i in range(5)], k)
+
+    @aws_only("no ChildShards")
+    def test_latest_iterator_on_closed_shard_is_at_its_end(self):
+        name = self.new_stream(1)
+        self.put(name, "k", b"before-split")
+        self.k.split_shard(StreamName=name, ShardToSplit="shardId-000000000000",
+                           NewStartingHashKey=str(2**127))
+        wait_for_status(self.k, name)
+        records, responses = self.read(self.iterator(name, kind="LATEST"), to_end=True)
+        self.assertEqual(records, [])
+        self.assertNotIn("NextShardIterator", responses[-1])
+        self.assertEqual(sorted(c["ShardId"] for c in responses[-1]["ChildShards"]),
+                         ["shardId-000000000001", "shardId-000000000002"])
 
     def test_split_errors(self):
         name = self.new_stream(1)

@@ -227,6 +227,19 @@ def get_records_invalid_iterator(s: Side):
 
 
 @case()
+def get_records_after_stream_deleted(s: Side):
+    name = s.stream()
+    it = s.ok("GetShardIterator", s.iterator_request(name, ShardIteratorType="TRIM_HORIZON"))
+    s.ok("DeleteStream", {"StreamName": name})
+    deadline = time.monotonic() + 20
+    while s.call("DescribeStreamSummary", {"StreamName": name}).status == 200:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} not deleted on {s.endpoint}")
+        time.sleep(0.05)
+    return s.call("GetRecords", {"ShardIterator": it["ShardIterator"]})
+
+
+@case()
 def get_records_limit_zero(s: Side):
     name = s.stream()
     it = s.ok("GetShardIterator", s.iterator_request(name, ShardIteratorType="LATEST"))
