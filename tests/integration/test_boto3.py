@@ -303,6 +303,40 @@ class StreamLifecycleTest(KinesisTestCase):
         wait_for_deletion(self.k, name)
 
 
+    @aws_only("StreamARN parameters are not accepted")
+    def test_stream_arn_for_resharding_and_settings(self):
+        name = self.new_stream(2)
+        arn = stream_arn(name)
+        self.k.split_shard(StreamARN=arn, ShardToSplit="shardId-000000000000",
+                           NewStartingHashKey=str(2**126))
+        wait_for_status(self.k, name)
+        self.k.merge_shards(StreamARN=arn, ShardToMerge="shardId-000000000002",
+                            AdjacentShardToMerge="shardId-000000000003")
+        wait_for_status(self.k, name)
+        self.assertEqual(self.k.describe_stream_summary(StreamARN=arn)
+                         ["StreamDescriptionSummary"]["OpenShardCount"], 2)
+        out = self.k.enable_enhanced_monitoring(StreamARN=arn, ShardLevelMetrics=["ALL"])
+        self.assertEqual(out["StreamARN"], arn)
+        wait_for_status(self.k, name)
+        self.k.disable_enhanced_monitoring(StreamARN=arn, ShardLevelMetrics=["ALL"])
+        wait_for_status(self.k, name)
+        self.k.start_stream_encryption(StreamARN=arn, EncryptionType="KMS", KeyId="alias/k")
+        wait_for_status(self.k, name)
+        self.k.stop_stream_encryption(StreamARN=arn, EncryptionType="KMS", KeyId="alias/k")
+        wait_for_status(self.k, name)
+        self.k.add_tags_to_stream(StreamARN=arn, Tags={"a": "1", "b": "2"})
+        self.k.remove_tags_from_stream(StreamARN=arn, TagKeys=["a"])
+        self.assertEqual(self.k.list_tags_for_stream(StreamName=name)["Tags"],
+                         [{"Key": "b", "Value": "2"}])
+        self.k.increase_stream_retention_period(StreamARN=arn, RetentionPeriodHours=30)
+        wait_for_status(self.k, name)
+        self.k.decrease_stream_retention_period(StreamARN=arn, RetentionPeriodHours=25)
+        self.assertEqual(wait_for_status(self.k, name)["RetentionPeriodHours"], 25)
+        with self.assertAwsError("ResourceNotFoundException",
+                                 not_found(f"{name}-missing")):
+            self.k.describe_stream_summary(StreamARN=stream_arn(f"{name}-missing"))
+
+
 class StreamErrorsTest(KinesisTestCase):
 
     def test_missing_stream_is_not_found_everywhere(self):
