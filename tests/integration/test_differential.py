@@ -17,7 +17,7 @@ import unittest
 from dataclasses import dataclass, field
 from typing import Callable
 
-from harness import (ACCOUNT, Kinesalite, RawResponse, ServerError, ServerTestCase,
+from harness import (Kinesalite, RawResponse, ServerError, ServerTestCase,
                      on_kinesalite, raw_call, start_target, stream_arn)
 
 MAX_HASH = 2**128 - 1
