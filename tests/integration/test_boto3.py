@@ -16,12 +16,13 @@ import datetime as dt
 import json
 import os
 import re
+import threading
 import time
 import unittest
 from pathlib import Path
 
-from harness import (ACCOUNT, aws_only, on_kinesalite, raw_call, stream_arn, unique_name,
-                     wait_for_deletion, wait_for_status)
+from harness import (ACCOUNT, aws_only, boto3_client, on_kinesalite, raw_call, stream_arn,
+                     unique_name, wait_for_deletion, wait_for_status)
 from kinesis_case import (MAX_HASH, MIB, KinesisTestCase, hash_key, hash_range, not_found,
                           seq)
 
@@ -303,6 +304,17 @@ class StreamErrorsTest(KinesisTestCase):
                 "constraint: Member must have length less than or equal to 128"):
             self.k.describe_stream_summary(StreamName=name)
 
+    def test_shard_limit(self):
+        with self.assertAwsError("LimitExceededException") as caught:
+            self.k.create_stream(StreamName=unique_name("huge"), ShardCount=100000)
+        self.assertRegex(
+            caught.exception.response["Error"]["Message"],
+            rf"^This request would exceed the shard limit for the account {ACCOUNT} in "
+            r"us-east-1\. Current shard count for the account: \d+\. Limit: \d+\. Number of "
+            r"additional shards that would have resulted from this request: 100000\. Refer to "
+            r"the AWS Service Limits page \(http://docs\.aws\.amazon\.com/general/latest/gr/"
+            r"aws_service_limits\.html\) for current limits and how to request higher limits\.$")
+
     def test_shard_count_zero(self):
         # botocore refuses 0 client-side, so this goes over raw HTTP.
         resp = raw_call(self.server.endpoint, "CreateStream",
@@ -464,6 +476,13 @@ class ConsumersTest(KinesisTestCase):
         self.assertEqual(left, ["r3"])
         with self.assertAwsError("ResourceNotFoundException"):
             self.k.describe_stream_consumer(ConsumerARN=carn)
+
+    def test_at_most_20_consumers_per_stream(self):
+        sarn = stream_arn(self.new_stream(1))
+        for i in range(20):
+            self.k.register_stream_consumer(StreamARN=sarn, ConsumerName=f"c{i:02d}")
+        with self.assertAwsError("LimitExceededException"):
+            self.k.register_stream_consumer(StreamARN=sarn, ConsumerName="c20")
 
     def test_consumer_of_missing_stream(self):
         with self.assertAwsError("ResourceNotFoundException"):
@@ -752,6 +771,44 @@ class DataPlaneTest(KinesisTestCase):
         got = self.read(self.iterator(name, kind="AT_TIMESTAMP", Timestamp=arrival), count=3)[0]
         self.assertEqual(got[0]["Data"], b"late0", "a record at exactly the timestamp is included")
 
+    def test_concurrent_puts_are_all_stored_once_in_sequence_order(self):
+        name = self.new_stream(1)
+        results: dict[int, list[dict]] = {}
+
+        def producer(n: int) -> None:
+            client = boto3_client(self.server.endpoint)
+            results[n] = [client.put_record(StreamName=name, PartitionKey=f"p{n}",
+                                            Data=f"{n}/{i}".encode()) for i in range(40)]
+
+        threads = [threading.Thread(target=producer, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertEqual(len(results), 8, "a producer failed")
+        sent = [r for rs in results.values() for r in rs]
+        self.assertEqual(len({r["SequenceNumber"] for r in sent}), 320, "duplicate sequence number")
+        got = self.read(self.iterator(name), count=320)[0]
+        self.assertEqual(sorted(r["SequenceNumber"] for r in got),
+                         sorted(r["SequenceNumber"] for r in sent))
+        self.assertEqual([seq(r) for r in got], sorted(seq(r) for r in got))
+        for n, rs in results.items():
+            self.assertEqual([seq(r) for r in rs], sorted(seq(r) for r in rs))
+            self.assertEqual([r["Data"].decode() for r in got if r["PartitionKey"] == f"p{n}"],
+                             [f"{n}/{i}" for i in range(40)])
+
+    def test_get_records_returns_at_most_10000_records(self):
+        name = self.new_stream(1)
+        for _ in range(21):
+            out = self.k.put_records(StreamName=name, Records=[
+                {"PartitionKey": "k", "Data": b"r"}] * 500)
+            self.assertEqual(out["FailedRecordCount"], 0)
+        first = self.k.get_records(ShardIterator=self.iterator(name))
+        self.assertLessEqual(len(first["Records"]), 10000)
+        self.assertGreater(len(first["Records"]), 0)
+        rest = self.read(first["NextShardIterator"], count=10500 - len(first["Records"]))[0]
+        self.assertEqual(len(first["Records"]) + len(rest), 10500)
+
     def test_get_records_limit_and_continuation(self):
         name = self.new_stream(1)
         for i in range(10):
@@ -997,6 +1054,47 @@ class ReshardingTest(KinesisTestCase):
                 self.assertEqual([(c["ShardId"], sorted(c["ParentShards"]))
                                   for c in last["ChildShards"]],
                                  [(child["ShardId"], [s0["ShardId"], s1["ShardId"]])])
+
+    @aws_only("no ChildShards")
+    def test_consumer_follows_child_shards_across_split_and_merge(self):
+        name = self.new_stream(1)
+        keys = [f"lineage-{i}" for i in range(6)]
+        sent = {k: [] for k in keys}
+
+        def put_round(tag: str) -> None:
+            for k in keys:
+                self.put(name, k, f"{k}/{tag}".encode())
+                sent[k].append(f"{k}/{tag}")
+
+        put_round("gen0")
+        self.k.split_shard(StreamName=name, ShardToSplit="shardId-000000000000",
+                           NewStartingHashKey=str(2**127))
+        wait_for_status(self.k, name)
+        put_round("gen1")
+        self.k.merge_shards(StreamName=name, ShardToMerge="shardId-000000000001",
+                            AdjacentShardToMerge="shardId-000000000002")
+        wait_for_status(self.k, name)
+        put_round("gen2")
+
+        # A KCL-like walk: start at shard 0; a child is read once all its parents are done.
+        closed = {s["ShardId"] for s in self.shards(name)
+                  if "EndingSequenceNumber" in s["SequenceNumberRange"]}
+        done, got, pending, parents = set(), [], ["shardId-000000000000"], {}
+        while pending:
+            shard = pending.pop(0)
+            records, responses = self.read(self.iterator(name, shard), to_end=shard in closed)
+            got += records
+            done.add(shard)
+            for child in responses[-1].get("ChildShards", []):
+                parents[child["ShardId"]] = set(child["ParentShards"])
+                if parents[child["ShardId"]] <= done and child["ShardId"] not in pending:
+                    pending.append(child["ShardId"])
+        self.assertEqual(done, {f"shardId-{i:012d}" for i in range(4)})
+        self.assertEqual(parents["shardId-000000000003"],
+                         {"shardId-000000000001", "shardId-000000000002"})
+        for k in keys:
+            self.assertEqual([r["Data"].decode() for r in got if r["PartitionKey"] == k],
+                             sent[k], k)
 
     def test_merge_non_adjacent_shards(self):
         name = self.new_stream(3)

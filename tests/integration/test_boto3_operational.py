@@ -14,8 +14,8 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import (ACCOUNT, boto3_client, collector_only, http_get, raw_call, unique_name,
-                     wait_for_deletion, wait_for_status)
+from harness import (ACCOUNT, boto3_client, collector_only, http_get, raw_call, stream_arn,
+                     unique_name, wait_for_deletion, wait_for_status)
 from kinesis_case import MAX_HASH, NO_LIMITS, KinesisTestCase, not_found, seq
 
 
@@ -144,6 +144,23 @@ class RetentionTrimTest(KinesisTestCase):
         self.assertEqual(self.read(self.iterator(name))[0], [])
 
 
+    def test_retention_changes_apply_to_stored_records(self):
+        name = self.new_stream(1)
+        kept = self.put(name, "k", b"kept")
+        self.k.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=48)
+        wait_for_status(self.k, name)
+        time.sleep(3.0)  # older than 24 "hours" (2.4 s), younger than 48 (4.8 s)
+        self.assertEqual([r["SequenceNumber"] for r in self.read(self.iterator(name))[0]],
+                         [kept["SequenceNumber"]], "trimmed by the old retention period")
+        self.k.decrease_stream_retention_period(StreamName=name, RetentionPeriodHours=24)
+        wait_for_status(self.k, name)
+        deadline = time.monotonic() + 3.0
+        while self.read(self.iterator(name))[0] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.read(self.iterator(name))[0], [],
+                         "not trimmed after the retention period was decreased")
+
+
 def _faketime_library() -> str | None:
     for candidate in ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
                       "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
@@ -172,10 +189,15 @@ class DurabilityTest(KinesisTestCase):
         name = self.new_stream(2)
         sent = self.put_batch(name, 30)
         self.k.add_tags_to_stream(StreamName=name, Tags={"kept": "yes"})
+        self.k.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=48)
+        wait_for_status(self.k, name)
+        self.k.register_stream_consumer(StreamARN=stream_arn(name), ConsumerName="kept")
         self.assertEqual(self.server.stop(), 0, "SIGTERM should exit cleanly")
         self.server.restart()
         summary = wait_for_status(self.k, name)
         self.assertEqual(summary["OpenShardCount"], 2)
+        self.assertEqual(summary["RetentionPeriodHours"], 48)
+        self.assertEqual(summary["ConsumerCount"], 1)
         self.assert_intact(name, sent)
         self.assertEqual(self.k.list_tags_for_stream(StreamName=name)["Tags"],
                          [{"Key": "kept", "Value": "yes"}])
@@ -209,13 +231,16 @@ class DurabilityTest(KinesisTestCase):
                          [p["SequenceNumber"] for p in sent])
         self.assertEqual(len(responses[-1]["ChildShards"]), 2)
 
-    def test_iterator_expires_after_five_minutes(self):
+    def test_iterators_and_next_tokens_expire_after_five_minutes(self):
+        # The collector is restarted under libfaketime 301 s in the future; what it handed out
+        # before must then be refused as expired.
         lib = _faketime_library()
         if lib is None:
             self.skipTest("libfaketime not installed (Debian package `faketime`)")
-        name = self.new_stream(1)
+        name = self.new_stream(2)
         self.put(name, "k")
         it = self.iterator(name)
+        token = self.k.list_shards(StreamName=name, MaxResults=1)["NextToken"]
         self.server.stop()
         env = {"LD_PRELOAD": lib, "FAKETIME": "+301s", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
                "FAKETIME_DONT_RESET": "1"}
@@ -228,6 +253,8 @@ class DurabilityTest(KinesisTestCase):
                                      contains=("which is further in the future than the tolerated "
                                                "delay of 300000 milliseconds.",)):
                 self.k.get_records(ShardIterator=it)
+            with self.assertAwsError("ExpiredNextTokenException"):
+                self.k.list_shards(NextToken=token)
         finally:
             self.server.extra_env = {}
             self.server.restart()
