@@ -463,21 +463,27 @@ class RawResponse:
 def raw_call(endpoint: str, operation: str, body, *, sign: bool = True,
              target: str | None = None, content_type: str = "application/x-amz-json-1.1",
              key: str = DUMMY_KEY, secret: str = DUMMY_SECRET, extra_headers: dict | None = None,
-             method: str = "POST", timeout: float = 30.0) -> RawResponse:
+             path: str = "/", timeout: float = 30.0) -> RawResponse:
     """POST one Kinesis request. `body` is a dict (sent as JSON) or bytes (sent as is)."""
     data = body if isinstance(body, (bytes, bytearray)) else json.dumps(body).encode()
     target = target or f"Kinesis_20131202.{operation}"
-    url = endpoint.rstrip("/") + "/"
+    url = endpoint.rstrip("/") + path.split("?")[0]
     if sign:
         headers = sigv4_headers(url, target, bytes(data), key=key, secret=secret,
                                 content_type=content_type)
     else:
         headers = {"Content-Type": content_type, "X-Amz-Target": target}
     headers.update(extra_headers or {})
-    parsed = urllib.parse.urlsplit(url)
+    return raw_request(endpoint, "POST", path, headers, bytes(data), timeout=timeout)
+
+
+def raw_request(endpoint: str, method: str, path: str, headers: dict, body: bytes = b"", *,
+                timeout: float = 30.0) -> RawResponse:
+    """One HTTP request exactly as given (no signing, no defaults)."""
+    parsed = urllib.parse.urlsplit(endpoint)
     conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
     try:
-        conn.request(method, "/", body=bytes(data), headers=headers)
+        conn.request(method, path, body=body or None, headers=headers)
         resp = conn.getresponse()
         return RawResponse(resp.status, resp.headers, resp.read())
     finally:

@@ -1165,58 +1165,6 @@ class ReshardingTest(KinesisTestCase):
                          [f"shardId-{i:012d}" for i in range(4)])
 
 
-# ============================================================================================
-# Wire level (raw HTTP)
-
-
-class WireProtocolTest(KinesisTestCase):
-
-    def test_unknown_operation(self):
-        resp = raw_call(self.server.endpoint, "FlyToTheMoon", {})
-        self.assertRawError(resp, "UnknownOperationException")
-
-    def test_malformed_json_body(self):
-        resp = raw_call(self.server.endpoint, "ListStreams", b'{"Limit": 1,')
-        self.assertRawError(resp, "SerializationException")
-
-    def test_wrong_json_type(self):
-        resp = raw_call(self.server.endpoint, "CreateStream",
-                        {"StreamName": unique_name("s"), "ShardCount": "three"})
-        self.assertRawError(resp, "SerializationException")
-
-    def test_missing_required_member(self):
-        resp = raw_call(self.server.endpoint, "CreateStream", {"ShardCount": 1})
-        self.assertRawError(resp, "ValidationException",
-                            "1 validation error detected: Value null at 'streamName' failed to "
-                            "satisfy constraint: Member must not be null")
-
-    def test_several_validation_errors_are_counted(self):
-        resp = raw_call(self.server.endpoint, "CreateStream", {"StreamName": "x!", "ShardCount": 0})
-        self.assertRawError(resp, "ValidationException",
-                            startswith="2 validation errors detected: ",
-                            contains=("Value 'x!' at 'streamName' failed to satisfy constraint",
-                                      "; ", "Value '0' at 'shardCount' failed to satisfy "
-                                            "constraint: Member must have value greater than or "
-                                            "equal to 1"))
-
-    def test_response_headers(self):
-        ok = raw_call(self.server.endpoint, "ListStreams", {})
-        bad = raw_call(self.server.endpoint, "DescribeStream", {"StreamName": unique_name("m")})
-        self.assertEqual(ok.status, 200)
-        for resp in (ok, bad):
-            self.assertEqual(resp.headers.get("Content-Type"), "application/x-amz-json-1.1")
-            self.assertRegex(resp.headers.get("x-amzn-RequestId", ""),
-                             r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-            self.assertEqual(int(resp.headers.get("Content-Length", -1)), len(resp.body))
-        self.assertIsInstance(ok.json["StreamNames"], list)
-
-    def test_operation_without_output_returns_empty_body(self):
-        resp = raw_call(self.server.endpoint, "CreateStream",
-                        {"StreamName": unique_name("s"), "ShardCount": 1})
-        self.assertEqual(resp.status, 200, resp)
-        self.assertIn(resp.body.strip(), (b"", b"{}"))
-
-
 class SuiteCompletenessTest(unittest.TestCase):
     """Fails when botocore gains an operation that this file never calls."""
 
