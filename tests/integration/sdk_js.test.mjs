@@ -26,7 +26,7 @@ const skip = !sdk ? 'tests/node/node_modules missing (run npm ci in tests/node)'
 const ACCOUNT = '000000000000';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('@aws-sdk/client-kinesis over HTTP/1.1', { skip, timeout: 60_000 }, () => {
+describe('@aws-sdk/client-kinesis', { skip, timeout: 60_000 }, () => {
   let client;
   const name = `js-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const send = (Command, input) => client.send(new sdk[Command](input));
@@ -116,6 +116,23 @@ describe('@aws-sdk/client-kinesis over HTTP/1.1', { skip, timeout: 60_000 }, () 
         assert.equal(err.$metadata.httpStatusCode, 400);
         return true;
       });
+  });
+
+  // The SDK's default handler speaks HTTP/2 (h2c with prior knowledge on http://). Reported as
+  // a todo until the collector offers HTTP/2; it then passes without changes here.
+  it('works with the default HTTP/2 handler', {
+    todo: 'HTTP/2 (h2c) is not offered yet', timeout: 15_000,
+  }, async () => {
+    const h2 = new sdk.KinesisClient({
+      endpoint, region: 'us-east-1', maxAttempts: 1,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    try {
+      const out = await h2.send(new sdk.ListStreamsCommand({}));
+      assert.ok(out.StreamNames.includes(name));
+    } finally {
+      h2.destroy();
+    }
   });
 
   it('deletes the stream', async () => {
