@@ -3,6 +3,8 @@
 #include <chrono>
 #include <future>
 
+#include <pthread.h>
+
 #include <nlohmann/json.hpp>
 
 #include "collector/store/record_codec.h"
@@ -56,7 +58,9 @@ std::string ShardStore::not_found(std::string_view name) const {
 
 Result<void> ShardStore::init() {
     auto env = lmdb::Env::open(opts_.data_dir,
-                               {.map_size = opts_.map_size, .max_dbs = 8, .sync = opts_.sync});
+                               {.map_size = opts_.map_size,
+                                .max_dbs = 8,
+                                .sync = opts_.sync});
     if (!env) return fail(errc::internal_failure, env.error().message);
     env_ = std::move(*env);
     auto txn = lmdb::Txn::begin_write(env_);
@@ -158,6 +162,7 @@ Result<void> ShardStore::submit(Apply apply) {
 }
 
 void ShardStore::writer_loop() {
+    pthread_setname_np(pthread_self(), "trib-writer");
     std::vector<Job*> batch;
     for (;;) {
         {

@@ -65,7 +65,8 @@ struct PutEntry {
 struct PutOutcome {
     bool ok = false;
     uint32_t shard = 0;
-    std::string sequence_number;
+    SequenceNumber sequence;
+    std::string sequence_number;  // sequence.to_string(), formatted off the writer thread
     errc error = errc::internal_failure;  // when !ok
     std::string error_message;
 };

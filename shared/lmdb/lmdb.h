@@ -33,6 +33,7 @@ struct EnvOptions {
     unsigned max_dbs = 16;
     unsigned max_readers = 512;
     bool sync = true;  // false: MDB_NOSYNC (commits reach the page cache only)
+
 };
 
 class Env {
@@ -111,6 +112,7 @@ public:
     Result<void> del();  // deletes the current entry
     Result<void> put(std::string_view key, std::string_view value, unsigned flags = 0);
 
+    MDB_cursor* get() const { return cur_; }
     std::string_view key() const { return view(k_); }
     std::string_view value() const { return view(v_); }
 
