@@ -809,6 +809,26 @@ class DataPlaneTest(KinesisTestCase):
         rest = self.read(first["NextShardIterator"], count=10500 - len(first["Records"]))[0]
         self.assertEqual(len(first["Records"]) + len(rest), 10500)
 
+    def test_at_sequence_number_of_the_shards_starting_sequence_number(self):
+        name = self.new_stream(1)
+        start = self.shards(name)[0]["SequenceNumberRange"]["StartingSequenceNumber"]
+        self.put(name, "k", b"first")
+        got = self.read(self.iterator(name, kind="AT_SEQUENCE_NUMBER",
+                                      StartingSequenceNumber=start), count=1)[0]
+        self.assertEqual([r["Data"] for r in got], [b"first"])
+
+    @aws_only("MillisBehindLatest is always 0 on open shards")
+    def test_millis_behind_latest_while_records_remain(self):
+        name = self.new_stream(1)
+        for i in range(3):
+            self.put(name, "k", str(i).encode())
+        time.sleep(0.5)
+        first = self.k.get_records(ShardIterator=self.iterator(name), Limit=1)
+        self.assertEqual(len(first["Records"]), 1)
+        self.assertGreater(first["MillisBehindLatest"], 0, "two more records are waiting")
+        rest = self.read(first["NextShardIterator"], count=2)
+        self.assertEqual(rest[1][-1]["MillisBehindLatest"], 0, "caught up")
+
     def test_get_records_limit_and_continuation(self):
         name = self.new_stream(1)
         for i in range(10):

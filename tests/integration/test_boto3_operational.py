@@ -8,14 +8,15 @@ Every class is skipped with TRIB_TARGET=kinesalite.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import time
 import unittest
 from pathlib import Path
 
-from harness import (ACCOUNT, boto3_client, collector_only, http_get, raw_call, stream_arn,
-                     unique_name, wait_for_deletion, wait_for_status)
+from harness import (ACCOUNT, boto3_client, collector_only, http_get, raw_call, raw_request,
+                     sigv4_headers, stream_arn, unique_name, wait_for_deletion, wait_for_status)
 from kinesis_case import MAX_HASH, NO_LIMITS, KinesisTestCase, not_found, seq
 
 
@@ -161,6 +162,24 @@ class RetentionTrimTest(KinesisTestCase):
                          "not trimmed after the retention period was decreased")
 
 
+    def test_expired_closed_shards_are_no_longer_listed(self):
+        # "This action does not list expired shards" (ListShards): a parent closed more than a
+        # retention period ago is gone from ListShards and DescribeStream.
+        name = self.new_stream(1)
+        self.k.split_shard(StreamName=name, ShardToSplit="shardId-000000000000",
+                           NewStartingHashKey=str(2**127))
+        wait_for_status(self.k, name)
+        self.assertEqual(len(self.shards(name)), 3)
+        deadline = time.monotonic() + 8.0
+        while len(self.shards(name)) == 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual([s["ShardId"] for s in self.shards(name)],
+                         ["shardId-000000000001", "shardId-000000000002"])
+        described = self.k.describe_stream(StreamName=name)["StreamDescription"]["Shards"]
+        self.assertEqual([s["ShardId"] for s in described],
+                         ["shardId-000000000001", "shardId-000000000002"])
+
+
 def _faketime_library() -> str | None:
     for candidate in ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
                       "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
@@ -286,6 +305,16 @@ class SigV4Test(KinesisTestCase):
         with self.assertAwsError("UnrecognizedClientException",
                                  "The security token included in the request is invalid."):
             bad.list_streams()
+
+    def test_expired_signature(self):
+        stale = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+        url = self.server.endpoint + "/"
+        headers = sigv4_headers(url, "Kinesis_20131202.ListStreams", b"{}", key=self.KEY,
+                                secret=self.SECRET, now=stale)
+        resp = raw_request(self.server.endpoint, "POST", "/", headers, b"{}")
+        self.assertRawError(resp, "InvalidSignatureException", startswith="Signature expired: ",
+                            status=None)
+        self.assertIn(resp.status, (400, 403))
 
     def test_missing_or_incomplete_authorization(self):
         resp = raw_call(self.server.endpoint, "ListStreams", {}, sign=False)

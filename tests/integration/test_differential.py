@@ -156,6 +156,17 @@ def put_record_explicit_hash_key_not_a_number(s: Side):
 
 
 @case()
+def put_record_empty_partition_key(s: Side):
+    return s.call("PutRecord", {"StreamName": s.stream(), "Data": "", "PartitionKey": ""})
+
+
+@case()
+def put_record_explicit_hash_key_with_leading_zero(s: Side):
+    return s.call("PutRecord", {"StreamName": s.stream(), "Data": "", "PartitionKey": "a",
+                                "ExplicitHashKey": "007"})
+
+
+@case()
 def put_record_partition_key_too_long(s: Side):
     return s.call("PutRecord", {"StreamName": s.stream(), "Data": "", "PartitionKey": "k" * 257})
 
@@ -237,6 +248,24 @@ def get_records_after_stream_deleted(s: Side):
             raise AssertionError(f"{name} not deleted on {s.endpoint}")
         time.sleep(0.05)
     return s.call("GetRecords", {"ShardIterator": it["ShardIterator"]})
+
+
+@case()
+def iterator_starting_sequence_number_not_a_number(s: Side):
+    return s.call("GetShardIterator", s.iterator_request(
+        s.stream(), ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber="12ab"))
+
+
+@case()
+def get_records_limit_above_10000(s: Side):
+    name = s.stream()
+    it = s.ok("GetShardIterator", s.iterator_request(name, ShardIteratorType="LATEST"))
+    return s.call("GetRecords", {"ShardIterator": it["ShardIterator"], "Limit": 10001})
+
+
+@case()
+def describe_stream_limit_above_10000(s: Side):
+    return s.call("DescribeStream", {"StreamName": s.stream(), "Limit": 10001})
 
 
 @case()
@@ -397,6 +426,11 @@ KNOWN_DEVIATIONS: dict[str, tuple[str, Aws]] = {
     "list_tags_limit_above_10": (
         "kinesalite caps ListTagsForStream Limit at 10; the model allows 1..50",
         Aws()),
+    "put_record_explicit_hash_key_with_leading_zero": (
+        "kinesalite matches model patterns unanchored, so '007' passes; Coral matches whole values",
+        Aws("ValidationException",
+            "1 validation error detected: Value '007' at 'explicitHashKey' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})")),
     "describe_stream_shape": (
         "kinesalite predates StreamModeDetails (2021-11)",
         Aws(check=_has_mode)),
