@@ -46,8 +46,14 @@ inline std::optional<std::string_view> json_raw_string_at(std::string_view body,
                                                           size_t* next = nullptr) {
     if (p >= body.size() || body[p] != '"') return std::nullopt;
     size_t q = p + 1;
-    while (q < body.size() && body[q] != '"') q += body[q] == '\\' ? 2 : 1;
-    if (q >= body.size()) return std::nullopt;
+    for (;;) {  // memchr to the next quote; it closes the string unless escaped
+        q = body.find('"', q);
+        if (q == std::string_view::npos) return std::nullopt;
+        size_t slashes = 0;
+        while (q - slashes > p + 1 && body[q - slashes - 1] == '\\') ++slashes;
+        if (slashes % 2 == 0) break;
+        ++q;
+    }
     if (next) *next = q + 1;
     return body.substr(p + 1, q - p - 1);
 }

@@ -6,6 +6,7 @@
 #       bench_put_load: records/s, MB/s, p50/p99 latency, collector CPU % and peak RSS
 #   (c) the same load against kinesalite 3.3.3 (in-memory, no throughput limits)
 #   (d) GetRecords throughput from one shard of each
+#   (e) bench_parse_cost: the CPU the JSON encoding alone costs per record, DOM vs direct
 #
 # Each measurement runs REPEAT times (default 3) on fresh processes and data; the table shows
 # medians. Everything listens on 127.0.0.1, every step is bounded by `timeout`, and whatever the
@@ -20,6 +21,7 @@
 #   TRIB_SECONDS=10 KL_SECONDS=5 LMDB_SECONDS=5 GET_LOAD_RECORDS=300000 KL_GET_LOAD_RECORDS=50000
 #   SKIP_KINESALITE=1  skip (c) and kinesalite's (d)
 #   SKIP_BUILD=1       use the binaries already in BUILD_DIR
+#   COLLECTOR_ARGS     extra collector flags, e.g. "--threads 4"
 #   QUIET_WAIT=120     before each measurement, wait up to this many seconds for the machine to
 #                      be idle (under 20 % of one core busy), since other work skews every figure
 
@@ -46,7 +48,7 @@ T_RPS=150000 T_VS_KL=15 T_VS_CEIL=0.6 T_GET_MBPS=300
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 # ---- build ------------------------------------------------------------------------------------
-targets=(bench_put_load bench_lmdb_ceiling)
+targets=(bench_put_load bench_lmdb_ceiling bench_parse_cost)
 if [[ -z ${TRIB_COLLECTOR:-} ]]; then
     targets+=(tributary-collector)
     TRIB_COLLECTOR=$BUILD_DIR/collector/tributary-collector
@@ -58,6 +60,7 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
 fi
 PUT_LOAD=$BUILD_DIR/bench/bench_put_load
 CEILING=$BUILD_DIR/bench/bench_lmdb_ceiling
+PARSE_COST=$BUILD_DIR/bench/bench_parse_cost
 [[ -x $TRIB_COLLECTOR ]] || { log "no collector at $TRIB_COLLECTOR"; exit 1; }
 if [[ $SKIP_KINESALITE != 1 && ! -f $ROOT/bench/node_modules/kinesalite/cli.js ]]; then
     log "installing kinesalite into bench/node_modules"
@@ -109,7 +112,7 @@ start_collector() {  # $1: name of this run
     local port; port=$(free_port)
     mkdir -p "$WORK/$1.data"
     "$TRIB_COLLECTOR" --data-dir "$WORK/$1.data" --listen "127.0.0.1:$port" \
-        --throughput-limits=off >"$WORK/$1.log" 2>&1 &
+        --throughput-limits=off ${COLLECTOR_ARGS:-} >"$WORK/$1.log" 2>&1 &
     SERVER_PID=$!
     ENDPOINT=127.0.0.1:$port
     wait_http "http://$ENDPOINT/health" '^200$' || { tail -20 "$WORK/$1.log" >&2; exit 1; }
@@ -238,6 +241,11 @@ for i in $(seq "$REPEAT"); do
     fi
 done
 
+# ---- (e) encoding cost ------------------------------------------------------------------------
+log "(e) JSON encoding cost on one core"
+wait_quiet
+PARSE_OUT=$(timeout 120 "$PARSE_COST" 1 | grep -v '^RESULT') || PARSE_OUT="(bench_parse_cost failed)"
+
 # ---- the table --------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN {if (v == "-") print "MISS (no figure)"; else print (v >= t ? "PASS" : "MISS")}'; }
@@ -285,3 +293,6 @@ printf '  %-40s %12s  %s\n' "durable records/s >= $T_RPS" "$t_rps" "$(verdict "$
 printf '  %-40s %12s  %s\n' "tributary/kinesalite >= ${T_VS_KL}x" "$vs_kl" "$(verdict "$vs_kl" "$T_VS_KL")"
 printf '  %-40s %12s  %s\n' "tributary/LMDB ceiling >= ${T_VS_CEIL}x" "$vs_ceil" "$(verdict "$vs_ceil" "$T_VS_CEIL")"
 printf '  %-40s %12s  %s\n' "GetRecords one shard >= $T_GET_MBPS MB/s" "$tg_mb" "$(verdict "$tg_mb" "$T_GET_MBPS")"
+echo
+echo "JSON encoding cost alone (bench_parse_cost):"
+printf '%s\n' "$PARSE_OUT" | sed 's/^/  /'
