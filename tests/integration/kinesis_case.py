@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
+import unittest
 
 from harness import (ACCOUNT, ServerTestCase, boto3_client, start_target, unique_name,
                      wait_for_status)
@@ -27,6 +29,41 @@ def seq(record_or_response: dict) -> int:
 
 def hash_range(shard: dict) -> tuple[str, str]:
     return shard["HashKeyRange"]["StartingHashKey"], shard["HashKeyRange"]["EndingHashKey"]
+
+
+@functools.lru_cache(maxsize=None)
+def _kinesis_model():
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("kinesis")
+
+
+def model_has(operation: str, member: str | None = None) -> bool:
+    """Whether the installed botocore model has `operation`, and `member` ("Input.Name" or
+    "Output.Path.To.Name") in its input or output shape."""
+    model = _kinesis_model()
+    if operation not in model.operation_names:
+        return False
+    if member is None:
+        return True
+    side, *path = member.split(".")
+    op = model.operation_model(operation)
+    shape = op.input_shape if side == "Input" else op.output_shape
+    for name in path:
+        if shape is None or name not in getattr(shape, "members", {}):
+            return False
+        shape = shape.members[name]
+    return True
+
+
+def needs_model(operation: str, member: str | None = None):
+    """Skip when the installed botocore is older than the API feature a test uses (Debian's
+    python3-boto3 1.26, say, predates StreamARN and the 2023-2025 operations)."""
+    import botocore
+
+    what = operation + (f" {member}" if member else "")
+    return unittest.skipUnless(model_has(operation, member),
+                               f"botocore {botocore.__version__} predates {what}")
 
 
 class KinesisTestCase(ServerTestCase):

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from harness import (ACCOUNT, aws_only, boto3_client, on_kinesalite, raw_call, stream_arn,
                      unique_name, wait_for_deletion, wait_for_status)
-from kinesis_case import (MAX_HASH, MIB, KinesisTestCase, hash_key, hash_range, not_found,
-                          seq)
+from kinesis_case import (MAX_HASH, MIB, KinesisTestCase, hash_key, hash_range, needs_model,
+                          not_found, seq)
 
 
 # ============================================================================================
@@ -58,6 +58,7 @@ class StreamLifecycleTest(KinesisTestCase):
             self.assertNotIn("ParentShardId", shard)
 
     @aws_only("DescribeStream has no StreamModeDetails")
+    @needs_model("DescribeStream", "Output.StreamDescription.StreamModeDetails")
     def test_describe_stream_reports_provisioned_mode(self):
         name = self.new_stream(1)
         desc = self.k.describe_stream(StreamName=name)["StreamDescription"]
@@ -66,6 +67,7 @@ class StreamLifecycleTest(KinesisTestCase):
         self.assertEqual(summary["StreamModeDetails"], {"StreamMode": "PROVISIONED"})
 
     @aws_only("no StreamModeDetails / ON_DEMAND")
+    @needs_model("CreateStream", "Input.StreamModeDetails")
     def test_create_on_demand_stream_starts_with_four_shards(self):
         name = self.new_stream(None, StreamModeDetails={"StreamMode": "ON_DEMAND"})
         summary = self.k.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
@@ -74,6 +76,7 @@ class StreamLifecycleTest(KinesisTestCase):
         self.assertEqual(len(self.shards(name)), 4)
 
     @aws_only("no StreamModeDetails")
+    @needs_model("CreateStream", "Input.StreamModeDetails")
     def test_provisioned_stream_without_shard_count_is_rejected(self):
         with self.assertAwsError("InvalidArgumentException",
                                  "ShardCount cannot be null when creating stream in PROVISIONED "
@@ -122,6 +125,7 @@ class StreamLifecycleTest(KinesisTestCase):
                          ["StreamDescriptionSummary"]["OpenShardCount"], 105)
 
     @aws_only("ListStreams has no StreamSummaries and no NextToken")
+    @needs_model("ListStreams", "Output.StreamSummaries")
     def test_list_streams_summaries_and_next_token(self):
         names = {self.new_stream(1, prefix="ls") for _ in range(3)}
         seen, summaries, token, pages = [], {}, None, 0
@@ -194,6 +198,7 @@ class StreamLifecycleTest(KinesisTestCase):
         wait_for_status(self.k, name)
 
     @aws_only("no stream consumers")
+    @needs_model("DeleteStream", "Input.EnforceConsumerDeletion")
     def test_delete_stream_with_consumer_needs_enforce_consumer_deletion(self):
         name = self.new_stream(1)
         self.k.register_stream_consumer(StreamARN=stream_arn(name), ConsumerName="c1")
@@ -203,6 +208,7 @@ class StreamLifecycleTest(KinesisTestCase):
         wait_for_deletion(self.k, name)
 
     @aws_only("StreamARN parameters are not accepted")
+    @needs_model("DescribeStreamSummary", "Input.StreamARN")
     def test_stream_arn_instead_of_stream_name(self):
         name = self.new_stream(1)
         arn = stream_arn(name)
@@ -228,6 +234,7 @@ class StreamLifecycleTest(KinesisTestCase):
 
 
     @aws_only("StreamARN parameters are not accepted")
+    @needs_model("SplitShard", "Input.StreamARN")
     def test_stream_arn_for_resharding_and_settings(self):
         name = self.new_stream(2)
         arn = stream_arn(name)
@@ -398,12 +405,14 @@ class TagsTest(KinesisTestCase):
             self.k.add_tags_to_stream(StreamName=name, Tags={"bad#key": "v"})
 
     @aws_only("CreateStream ignores Tags")
+    @needs_model("CreateStream", "Input.Tags")
     def test_tags_given_at_creation(self):
         name = self.new_stream(1, Tags={"owner": "it"})
         self.assertEqual(self.k.list_tags_for_stream(StreamName=name)["Tags"],
                          [{"Key": "owner", "Value": "it"}])
 
     @aws_only("no TagResource/UntagResource/ListTagsForResource")
+    @needs_model("TagResource")
     def test_tag_resource_by_arn(self):
         name = self.new_stream(1)
         arn = stream_arn(name)
@@ -432,6 +441,7 @@ class ConsumersTest(KinesisTestCase):
             time.sleep(0.05)
         raise AssertionError(f"consumer {arn} not {status} after {timeout} s")
 
+    @needs_model("RegisterStreamConsumer", "Input.Tags")
     def test_register_describe_list_deregister(self):
         name = self.new_stream(1)
         sarn = stream_arn(name)
@@ -545,6 +555,7 @@ class StreamSettingsTest(KinesisTestCase):
         self.assertGreaterEqual(limits["OnDemandStreamCount"], 0)
         self.assertGreaterEqual(limits["OnDemandStreamCountLimit"], 1)
 
+    @needs_model("UpdateAccountSettings")
     def test_account_settings(self):
         before = self.k.describe_account_settings()
         if "MinimumThroughputBillingCommitment" in before:
@@ -560,6 +571,7 @@ class StreamSettingsTest(KinesisTestCase):
         self.assertIn(out["MinimumThroughputBillingCommitment"]["Status"],
                       ("DISABLED", "ENABLED_UNTIL_EARLIEST_ALLOWED_END"))
 
+    @needs_model("UpdateMaxRecordSize")
     def test_update_max_record_size(self):
         name = self.new_stream(1)
         summary = self.k.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
@@ -573,6 +585,7 @@ class StreamSettingsTest(KinesisTestCase):
         summary = self.k.describe_stream_summary(StreamName=created)["StreamDescriptionSummary"]
         self.assertEqual(summary["MaxRecordSizeInKiB"], 4096)
 
+    @needs_model("UpdateStreamWarmThroughput")
     def test_update_stream_mode_and_warm_throughput(self):
         name = self.new_stream(2)
         arn = stream_arn(name)
@@ -592,6 +605,7 @@ class StreamSettingsTest(KinesisTestCase):
         summary = wait_for_status(self.k, name)
         self.assertEqual(summary["StreamModeDetails"], {"StreamMode": "PROVISIONED"})
 
+    @needs_model("PutResourcePolicy")
     def test_resource_policy(self):
         name = self.new_stream(1)
         arn = stream_arn(name)
@@ -935,6 +949,7 @@ class RecordSizeTest(KinesisTestCase):
         self.assertEqual(len(self.read(self.iterator(name))[0]), 1, "a rejected record was kept")
 
     @aws_only("records are limited to 1 MiB; no UpdateMaxRecordSize")
+    @needs_model("UpdateMaxRecordSize")
     def test_records_up_to_ten_mebibytes_after_update_max_record_size(self):
         name = self.new_stream(1)
         self.k.update_max_record_size(StreamARN=stream_arn(name), MaxRecordSizeInKiB=10240)
@@ -1126,6 +1141,7 @@ class ReshardingTest(KinesisTestCase):
                                 AdjacentShardToMerge="shardId-000000000002")
 
     @aws_only("UpdateShardCount not implemented")
+    @needs_model("UpdateShardCount", "Input.StreamARN")
     def test_update_shard_count(self):
         name = self.new_stream(2)
         for k in ("p", "q", "r"):
