@@ -7,16 +7,17 @@ Result<std::optional<std::string>> Context::stream_name(const Input& in, Validat
     TRIB_TRY(auto arn, in.string("StreamARN"));
     v.string("streamName", name, {.min = 1, .max = 128, .pattern = Pattern::name});
     v.string("streamARN", arn, {.min = 1, .max = 2048, .pattern = Pattern::stream_arn});
+    // Errors about how the two combine wait until every member passed validation.
     if (arn && matches(Pattern::stream_arn, *arn)) {
         std::string from_arn = arn->substr(arn->find(":stream/") + 8);
         if (name && *name != from_arn)
-            return fail(store::errc::invalid_argument,
-                        "StreamARN " + *arn + " does not match StreamName " + *name + ".");
+            v.defer(Error{make_error_code(store::errc::invalid_argument),
+                          "StreamARN " + *arn + " does not match StreamName " + *name + "."});
         return std::optional<std::string>(from_arn);
     }
     if (!name && !arn)
-        return fail(store::errc::invalid_argument,
-                    "Either StreamName or StreamARN should be provided.");
+        v.defer(Error{make_error_code(store::errc::invalid_argument),
+                      "Either StreamName or StreamARN should be provided."});
     return name;
 }
 

@@ -187,8 +187,9 @@ Result<json> get_shard_iterator(Context& ctx, const Input& in) {
     TRIB_TRY(auto ts, in.timestamp_ms("Timestamp"));
     v.string("shardId", shard_text, {.required = true, .min = 1, .max = 128, .pattern = Pattern::name});
     v.one_of("shardIteratorType", type, true,
-             {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST",
-              "AT_TIMESTAMP"});
+             // Coral prints the set in its own (hash) order, which clients see.
+             {"AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER",
+              "TRIM_HORIZON"});
     v.string("startingSequenceNumber", seq_text, {.pattern = Pattern::sequence_number});
     TRIB_TRY_VOID(v.result());
     bool by_seq = *type == "AT_SEQUENCE_NUMBER" || *type == "AFTER_SEQUENCE_NUMBER";

@@ -10,6 +10,7 @@ namespace tributary::collector::api {
 namespace {
 
 bool name_chars(std::string_view s) {
+    if (s.empty()) return false;  // '+' in [a-zA-Z0-9_.-]+
     for (char c : s) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '.' || c == '-';
@@ -125,7 +126,10 @@ void Validator::one_of(std::string_view path, const std::optional<std::string>& 
 }
 
 Result<void> Validator::result() const {
-    if (clauses_.empty()) return {};
+    if (clauses_.empty()) {
+        if (deferred_) return tl::unexpected(*deferred_);
+        return {};
+    }
     size_t n = clauses_.size();
     std::string msg = std::to_string(n) + " validation error" + (n == 1 ? "" : "s") +
                       " detected: ";

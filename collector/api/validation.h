@@ -37,12 +37,20 @@ public:
     void required(std::string_view path, bool present);
     void clause(std::string value_repr, std::string_view path, std::string_view constraint);
 
-    bool ok() const { return clauses_.empty(); }
-    // validation errc with the joined message when any clause was added.
+    // An error to report only if no constraint clause was found: Coral validates members
+    // before an operation looks at how they combine.
+    void defer(Error e) {
+        if (!deferred_) deferred_ = std::move(e);
+    }
+
+    bool ok() const { return clauses_.empty() && !deferred_; }
+    // validation errc with the joined message when any clause was added, else the deferred
+    // error, else success.
     Result<void> result() const;
 
 private:
     std::vector<std::string> clauses_;
+    std::optional<Error> deferred_;
 };
 
 size_t utf8_length(std::string_view s);
