@@ -51,10 +51,10 @@ for i in 1 2; do
   k put-record --stream-name "$stream" --partition-key "sensor-$i" \
     --data "{\"sensor\":$i,\"temp\":2$i.5}" "${binfmt[@]}" --output text
 done
-k put-records --stream-name "$stream" "${binfmt[@]}" --records \
-  'Data={"sensor":3,"temp":19.0},PartitionKey=sensor-3' \
-  'Data={"sensor":4,"temp":22.1},PartitionKey=sensor-4' \
-  'Data={"sensor":5,"temp":18.7},PartitionKey=sensor-5' \
+k put-records --stream-name "$stream" "${binfmt[@]}" --records '[
+    {"Data": "{\"sensor\":3,\"temp\":19.0}", "PartitionKey": "sensor-3"},
+    {"Data": "{\"sensor\":4,\"temp\":22.1}", "PartitionKey": "sensor-4"},
+    {"Data": "{\"sensor\":5,\"temp\":18.7}", "PartitionKey": "sensor-5"}]' \
   --query '{Failed:FailedRecordCount,Records:Records[].[ShardId,SequenceNumber]}' --output table
 
 echo "== reading every shard from TRIM_HORIZON"
@@ -62,9 +62,9 @@ total=0
 for shard in $(k list-shards --stream-name "$stream" --query 'Shards[].ShardId' --output text); do
   it=$(k get-shard-iterator --stream-name "$stream" --shard-id "$shard" \
        --shard-iterator-type TRIM_HORIZON --query ShardIterator --output text)
-  while read -r pk data; do
+  while read -r pk payload; do
     [[ -n $pk ]] || continue
-    printf '  %s  %-9s %s\n' "$shard" "$pk" "$(printf %s "$data" | base64 -d)"
+    printf '  %s  %-9s %s\n' "$shard" "$pk" "$(printf %s "$payload" | base64 -d)"
     total=$((total + 1))
   done < <(k get-records --shard-iterator "$it" --query 'Records[].[PartitionKey,Data]' --output text)
 done
