@@ -18,6 +18,7 @@ operations, malformed bodies, values the SDKs reject client-side, hand-made sign
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import datetime as _dt
@@ -131,6 +132,9 @@ class _Server:
         self._log = None
         self._starts = 0
         self.extra_env: dict[str, str] = {}  # added to the environment of the next start
+        # Last resort for a server whose owner never reached cleanup(): stop it and delete its
+        # directory when the interpreter exits.
+        atexit.register(self.cleanup)
 
     # to be provided by subclasses
     def _command(self) -> list[str]:
@@ -252,6 +256,7 @@ class _Server:
             self._terminate(grace=STOP_GRACE_S)
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+            atexit.unregister(self.cleanup)
 
     def __enter__(self):
         try:
