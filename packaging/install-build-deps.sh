@@ -6,7 +6,14 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           liblmdb-dev lmdb-utils libcpprest-dev nlohmann-json3-dev libsimdjson-dev libexpected-dev libssl-dev
           awscli curl procps)
 if [[ ${1:-} == --test ]]; then
-  packages+=(libgtest-dev libgmock-dev python3 python3-boto3 nodejs npm openssl)
+  packages+=(libgtest-dev libgmock-dev openssl faketime)
+  # Machines that already have node and npm (e.g. from NodeSource, whose nodejs conflicts with
+  # Debian's npm) or a Python with boto3 keep theirs.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+  if ! { python3 -c 'import boto3' || /usr/bin/python3 -c 'import boto3'; } 2>/dev/null; then
+    packages+=(python3 python3-boto3)
+  fi
 fi
 missing=()
 for p in "${packages[@]}"; do

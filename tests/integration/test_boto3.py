@@ -771,6 +771,8 @@ class DataPlaneTest(KinesisTestCase):
     @aws_only("AT_TIMESTAMP resolves to whole seconds")
     def test_at_timestamp_has_millisecond_precision(self):
         # "A time stamp is the Unix epoch date with precision in milliseconds" (API reference).
+        # botocore serializes datetimes for this API as whole seconds, so the fractional
+        # timestamp the Java and JS SDKs send is written as raw JSON here.
         name = self.new_stream(1)
         # Keep early records, boundary and late records within one wall-clock second, so that
         # a server that rounds timestamps to seconds fails every time, not now and then.
@@ -780,14 +782,22 @@ class DataPlaneTest(KinesisTestCase):
         for i in range(2):
             self.put(name, "k", f"early{i}".encode())
         time.sleep(0.25)
-        boundary = dt.datetime.now(dt.timezone.utc)
+        boundary = round(time.time(), 3)
         time.sleep(0.25)
         for i in range(3):
             self.put(name, "k", f"late{i}".encode())
-        got = self.read(self.iterator(name, kind="AT_TIMESTAMP", Timestamp=boundary), count=3)[0]
+
+        def at(ts: float) -> str:
+            resp = raw_call(self.server.endpoint, "GetShardIterator", {
+                "StreamName": name, "ShardId": "shardId-000000000000",
+                "ShardIteratorType": "AT_TIMESTAMP", "Timestamp": ts})
+            self.assertEqual(resp.status, 200, resp)
+            return resp.json["ShardIterator"]
+
+        got = self.read(at(boundary), count=3)[0]
         self.assertEqual([r["Data"] for r in got], [b"late0", b"late1", b"late2"])
-        arrival = got[0]["ApproximateArrivalTimestamp"]
-        got = self.read(self.iterator(name, kind="AT_TIMESTAMP", Timestamp=arrival), count=3)[0]
+        arrival = got[0]["ApproximateArrivalTimestamp"].timestamp()
+        got = self.read(at(round(arrival, 3)), count=3)[0]
         self.assertEqual(got[0]["Data"], b"late0", "a record at exactly the timestamp is included")
 
     def test_concurrent_puts_are_all_stored_once_in_sequence_order(self):
