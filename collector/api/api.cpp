@@ -8,6 +8,7 @@
 
 #include "collector/api/errc.h"
 #include "collector/api/errors.h"
+#include "collector/api/handlers.h"
 #include "collector/api/put_records_fast.h"
 #include "shared/aws/sigv4.h"
 #include "shared/encoding/base64.h"
@@ -176,6 +177,13 @@ HttpReply Api::handle(const HttpExchange& req) {
         }
     }
     auto body = decode(req.body, format);
+    if (body && format == Format::json && target == "Kinesis_20131202.GetRecords") {
+        Context ctx(store_, options_, iterators_);
+        auto text = handlers::get_records_json_text(ctx, Input(*body, format));
+        account(text.has_value());
+        if (!text) return error_reply(text.error(), format, reply_ct);
+        return reply(200, reply_ct, std::move(*text));
+    }
     Result<json> out = body ? [&]() -> Result<json> {
         Context ctx(store_, options_, iterators_);
         try {

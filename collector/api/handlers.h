@@ -25,6 +25,8 @@ TRIB_HANDLER(put_record);
 TRIB_HANDLER(put_records);
 TRIB_HANDLER(get_shard_iterator);
 TRIB_HANDLER(get_records);
+// GetRecords for JSON clients, written as text straight from the store's pages (the hot path).
+Result<std::string> get_records_json_text(Context& ctx, const Input& in);
 
 // handlers_reshard.cpp
 TRIB_HANDLER(split_shard);

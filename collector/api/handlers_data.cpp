@@ -4,6 +4,7 @@
 
 #include "collector/api/errc.h"
 #include "collector/api/handlers.h"
+#include "shared/encoding/base64.h"
 
 namespace tributary::collector::api::handlers {
 namespace {
@@ -253,7 +254,17 @@ Result<json> get_shard_iterator(Context& ctx, const Input& in) {
     return json{{"ShardIterator", ctx.iterators.encode(p)}};
 }
 
-Result<json> get_records(Context& ctx, const Input& in) {
+namespace {
+
+struct GetRecordsPlan {
+    std::shared_ptr<const StreamMeta> stream;
+    const ShardMeta* shard = nullptr;
+    uint64_t from = 0;
+    size_t limit = 10000;
+    uint64_t now = 0;
+};
+
+Result<GetRecordsPlan> plan_get_records(Context& ctx, const Input& in) {
     Validator v;
     TRIB_TRY(auto token, in.string("ShardIterator"));
     TRIB_TRY(auto limit, in.integer("Limit"));
@@ -277,8 +288,63 @@ Result<json> get_records(Context& ctx, const Input& in) {
         return fail(errc::resource_not_found,
                     shard_missing(ctx, store::ShardId(pos.shard_index).to_string(),
                                   pos.stream_name));
-    TRIB_TRY(auto rr, ctx.store.read(*m, *shard, pos.seq_index,
-                                     static_cast<size_t>(limit.value_or(10000)), kMaxGetRecordsBytes));
+    return GetRecordsPlan{std::move(m), shard, pos.seq_index,
+                          static_cast<size_t>(limit.value_or(10000)), now};
+}
+
+// MillisBehindLatest, and either NextShardIterator or, at the end of a closed shard,
+// ChildShards and no iterator (how KCL knows to move on to the children).
+json get_records_tail(Context& ctx, const GetRecordsPlan& p, const store::ReadResult& rr) {
+    json out = {{"MillisBehindLatest", rr.millis_behind}};
+    if (!p.shard->open() && rr.at_end) {
+        out["ChildShards"] = child_shards(*p.stream, p.shard->index);
+    } else {
+        IteratorPosition next{p.now, p.stream->id, p.shard->index, rr.next_index, p.stream->name};
+        out["NextShardIterator"] = ctx.iterators.encode(next);
+    }
+    return out;
+}
+
+// JSON string body of `s`, with invalid UTF-8 (possible from CBOR clients) as U+FFFD.
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            if (c == '"' || c == '\\') {
+                out += '\\';
+                out += static_cast<char>(c);
+            } else if (c < 0x20) {
+                out += "\\u00";
+                out += kHex[c >> 4];
+                out += kHex[c & 15];
+            } else {
+                out += static_cast<char>(c);
+            }
+            ++i;
+            continue;
+        }
+        size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        bool valid = n && i + n <= s.size();
+        for (size_t k = 1; valid && k < n; ++k)
+            valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+        if (valid) {
+            out.append(s.substr(i, n));
+            i += n;
+        } else {
+            out += "\\ufffd";
+            ++i;
+        }
+    }
+    out += '"';
+}
+
+}  // namespace
+
+Result<json> get_records(Context& ctx, const Input& in) {
+    TRIB_TRY(auto p, plan_get_records(ctx, in));
+    TRIB_TRY(auto rr, ctx.store.read(*p.stream, *p.shard, p.from, p.limit, kMaxGetRecordsBytes));
     json records = json::array();
     for (auto& r : rr.records) {
         records.push_back({{"SequenceNumber", std::move(r.sequence_number)},
@@ -286,15 +352,39 @@ Result<json> get_records(Context& ctx, const Input& in) {
                            {"Data", json::binary(std::vector<std::uint8_t>(r.data.begin(),
                                                                            r.data.end()))},
                            {"PartitionKey", std::move(r.partition_key)}});
-        if (m->encryption_type == "KMS") records.back()["EncryptionType"] = "KMS";
+        if (p.stream->encryption_type == "KMS") records.back()["EncryptionType"] = "KMS";
     }
-    json out = {{"Records", std::move(records)}, {"MillisBehindLatest", rr.millis_behind}};
-    if (!shard->open() && rr.at_end) {
-        out["ChildShards"] = child_shards(*m, shard->index);  // and no NextShardIterator
-    } else {
-        IteratorPosition next{now, m->id, shard->index, rr.next_index, m->name};
-        out["NextShardIterator"] = ctx.iterators.encode(next);
-    }
+    json out = get_records_tail(ctx, p, rr);
+    out["Records"] = std::move(records);
+    return out;
+}
+
+Result<std::string> get_records_json_text(Context& ctx, const Input& in) {
+    TRIB_TRY(auto p, plan_get_records(ctx, in));
+    bool kms = p.stream->encryption_type == "KMS";
+    std::string out = "{\"Records\":[";
+    bool first = true;
+    auto rr = ctx.store.visit(*p.stream, *p.shard, p.from, p.limit, kMaxGetRecordsBytes,
+                              [&](const store::RecordRef& r) {
+        out += first ? "{\"SequenceNumber\":\"" : ",{\"SequenceNumber\":\"";
+        first = false;
+        out += r.sequence.to_string();
+        char ts[96];
+        int n = std::snprintf(ts, sizeof ts, "\",\"ApproximateArrivalTimestamp\":%llu.%03llu",
+                              static_cast<unsigned long long>(r.arrival_ms / 1000),
+                              static_cast<unsigned long long>(r.arrival_ms % 1000));
+        out.append(ts, static_cast<size_t>(n));
+        out += ",\"Data\":\"";
+        encoding::base64_encode_append(r.data, out);
+        out += "\",\"PartitionKey\":";
+        append_json_string(out, r.partition_key);
+        if (kms) out += ",\"EncryptionType\":\"KMS\"";
+        out += '}';
+    });
+    if (!rr) return tl::unexpected(rr.error());
+    std::string tail = get_records_tail(ctx, p, *rr).dump();
+    out += "],";
+    out.append(tail, 1);  // the tail's members, without its opening brace
     return out;
 }
 

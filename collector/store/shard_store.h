@@ -85,6 +85,14 @@ struct ReadResult {
     uint64_t millis_behind = 0;
 };
 
+// A record as visit() presents it: views into LMDB's pages, valid only during the callback.
+struct RecordRef {
+    SequenceNumber sequence;
+    uint64_t arrival_ms = 0;
+    std::string_view partition_key;
+    std::string_view data;
+};
+
 struct ShardCounters {
     std::atomic<uint64_t> incoming_bytes{0}, incoming_records{0}, outgoing_bytes{0},
         outgoing_records{0}, write_throttled{0}, read_throttled{0}, get_records_calls{0},
@@ -145,6 +153,11 @@ public:
     // provisioned_throughput_exceeded (read limits), internal_failure.
     Result<ReadResult> read(const StreamMeta& stream, const ShardMeta& shard, uint64_t from_index,
                             size_t limit, size_t max_bytes);
+    // As read(), but hands each record to `visit` straight from the page, without copying;
+    // the returned ReadResult has no records.
+    using Visitor = std::function<void(const RecordRef&)>;
+    Result<ReadResult> visit(const StreamMeta& stream, const ShardMeta& shard, uint64_t from_index,
+                             size_t limit, size_t max_bytes, const Visitor& visit);
     // The index just after the newest record of a shard (LATEST).
     Result<uint64_t> latest_index(const StreamMeta& stream, const ShardMeta& shard);
     // The index of the first record that arrived at or after `ts_ms` (AT_TIMESTAMP).

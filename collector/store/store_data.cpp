@@ -96,6 +96,17 @@ Result<std::vector<PutOutcome>> ShardStore::put_records(std::string_view name,
 
 Result<ReadResult> ShardStore::read(const StreamMeta& m, const ShardMeta& s, uint64_t from,
                                     size_t limit, size_t max_bytes) {
+    std::vector<StoredRecord> records;
+    auto rr = visit(m, s, from, limit, max_bytes, [&](const RecordRef& r) {
+        records.push_back({r.sequence.to_string(), r.arrival_ms, std::string(r.partition_key),
+                           std::string(r.data)});
+    });
+    if (rr) rr->records = std::move(records);
+    return rr;
+}
+
+Result<ReadResult> ShardStore::visit(const StreamMeta& m, const ShardMeta& s, uint64_t from,
+                                     size_t limit, size_t max_bytes, const Visitor& visitor) {
     auto ctr = counters(m.id, s.index);
     uint64_t now = now_ms();
     if (opts_.throughput_limits) {
@@ -120,7 +131,7 @@ Result<ReadResult> ShardStore::read(const StreamMeta& m, const ShardMeta& s, uin
     rr.next_index = from;
     RecordKey k(m.id, s.index, from);
     auto ok = cur->seek(k.view());
-    size_t bytes = 0;
+    size_t bytes = 0, count = 0;
     uint64_t cutoff = now - std::min<uint64_t>(now, uint64_t(m.retention_hours) * opts_.hour_ms);
     while (ok && *ok && same_shard(cur->key(), m.id, s.index)) {
         RecordView rv;
@@ -132,13 +143,14 @@ Result<ReadResult> ShardStore::read(const StreamMeta& m, const ShardMeta& s, uin
             ok = cur->next();
             continue;
         }
-        if (rr.records.size() >= limit || (bytes + rv.data.size() > max_bytes && !rr.records.empty())) {
+        if (count >= limit || (bytes + rv.data.size() > max_bytes && count > 0)) {
             rr.millis_behind = now > rv.arrival_ms ? now - rv.arrival_ms : 0;
             break;
         }
         bytes += rv.data.size();
-        rr.records.push_back({s.sequence(index, rv.arrival_ms / 1000).to_string(), rv.arrival_ms,
-                              std::string(rv.partition_key), std::string(rv.data)});
+        ++count;
+        visitor({s.sequence(index, rv.arrival_ms / 1000), rv.arrival_ms, rv.partition_key,
+                 rv.data});
         rr.next_index = index + 1;
         ok = cur->next();
     }
@@ -146,7 +158,7 @@ Result<ReadResult> ShardStore::read(const StreamMeta& m, const ShardMeta& s, uin
     rr.at_end = !*ok || !same_shard(cur->key(), m.id, s.index);
     if (rr.at_end) rr.millis_behind = 0;
     ctr->get_records_calls++;
-    ctr->outgoing_records += rr.records.size();
+    ctr->outgoing_records += count;
     ctr->outgoing_bytes += bytes;
     ctr->iterator_age_ms = rr.millis_behind;
     if (opts_.throughput_limits && bytes > 0) {
