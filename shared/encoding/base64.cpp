@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace tributary::encoding {
 namespace {
@@ -14,6 +15,17 @@ constexpr std::array<int8_t, 256> make_table() {
     return t;
 }
 constexpr auto kTable = make_table();
+
+// Every 12-bit value as its two base64 characters: three input bytes become two lookups.
+constexpr std::array<char, 8192> make_pairs() {
+    std::array<char, 8192> t{};
+    for (int i = 0; i < 4096; ++i) {
+        t[2 * i] = kAlphabet[i >> 6];
+        t[2 * i + 1] = kAlphabet[i & 63];
+    }
+    return t;
+}
+constexpr auto kPairs = make_pairs();
 }  // namespace
 
 void base64_encode_append(std::string_view in, std::string& out) {
@@ -24,10 +36,9 @@ void base64_encode_append(std::string_view in, std::string& out) {
     size_t n = in.size(), i = 0;
     for (; i + 3 <= n; i += 3) {
         uint32_t v = (uint32_t(p[i]) << 16) | (uint32_t(p[i + 1]) << 8) | p[i + 2];
-        *o++ = kAlphabet[v >> 18];
-        *o++ = kAlphabet[(v >> 12) & 63];
-        *o++ = kAlphabet[(v >> 6) & 63];
-        *o++ = kAlphabet[v & 63];
+        std::memcpy(o, &kPairs[2 * (v >> 12)], 2);
+        std::memcpy(o + 2, &kPairs[2 * (v & 0xfff)], 2);
+        o += 4;
     }
     if (i < n) {
         uint32_t v = uint32_t(p[i]) << 16;
