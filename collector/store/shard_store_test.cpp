@@ -25,6 +25,7 @@ protected:
         o.map_size = size_t(256) << 20;
         o.clock = [this] { return now_; };
         o.throughput_limits = limits_;
+        o.status_delay_ms = status_delay_ms_;
         o.hour_ms = 1000;
         o.trim_interval_ms = 1'000'000'000;
         store_.reset();
@@ -53,6 +54,7 @@ protected:
     std::string dir_;
     uint64_t now_ = 1'764'000'000'000;
     bool limits_ = false;
+    int64_t status_delay_ms_ = 0;
     std::unique_ptr<ShardStore> store_;
 };
 
@@ -185,6 +187,61 @@ TEST_F(ShardStoreTest, ThrottlesPerShardAndRecordsPerRecordErrors) {
     auto r2 = store_->put_records("s", std::span(entries).first(10));
     ASSERT_TRUE(r2);
     for (const auto& o : *r2) EXPECT_TRUE(o.ok);
+}
+
+TEST_F(ShardStoreTest, ReadsAreLimitedToFiveCallsPerSecondPerShard) {
+    limits_ = true;
+    open();
+    create("s", 1);
+    auto m = store_->find("s");
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->read(*m, m->shards[0], 0, 10, 1 << 20));
+    auto sixth = store_->read(*m, m->shards[0], 0, 10, 1 << 20);
+    ASSERT_FALSE(sixth);
+    EXPECT_EQ(sixth.error().code, errc::provisioned_throughput_exceeded);
+    now_ += 1000;
+    EXPECT_TRUE(store_->read(*m, m->shards[0], 0, 10, 1 << 20));
+}
+
+TEST_F(ShardStoreTest, ReadingMoreThanTwoMebibytesThrottlesUntilPaidBack) {
+    limits_ = true;
+    open();
+    create("s", 1);
+    std::string big((1 << 20) - 1024, 'b');
+    std::vector<PutEntry> e{{"k", std::nullopt, big}};
+    for (int i = 0; i < 4; ++i) {
+        auto r = store_->put_records("s", e);
+        ASSERT_TRUE(r);
+        ASSERT_TRUE((*r)[0].ok) << (*r)[0].error_message;
+        now_ += 1000;
+    }
+    auto m = store_->find("s");
+    auto first = store_->read(*m, m->shards[0], 0, 10000, 10 << 20);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->records.size(), 4u);
+    // ~4 MiB read from a 2 MiB/s bucket: about a second of debt to pay back first.
+    EXPECT_FALSE(store_->read(*m, m->shards[0], 0, 1, 1 << 20));
+    now_ += 500;
+    EXPECT_FALSE(store_->read(*m, m->shards[0], 0, 1, 1 << 20));
+    now_ += 1000;
+    EXPECT_TRUE(store_->read(*m, m->shards[0], 0, 1, 1 << 20));
+}
+
+TEST_F(ShardStoreTest, StatusDelayMakesCreatingAndDeletingObservable) {
+    status_delay_ms_ = 500;
+    open();
+    ASSERT_TRUE(store_->create_stream({.name = "s", .shard_count = 1, .tags = {}}));
+    EXPECT_EQ(store_->find("s")->status, StreamStatus::creating);
+    auto early = store_->put_records("s", std::vector<PutEntry>{{"k", std::nullopt, "v"}});
+    ASSERT_FALSE(early);
+    EXPECT_EQ(early.error().code, errc::resource_not_found);
+    now_ += 500;
+    ASSERT_TRUE(store_->run_maintenance());
+    EXPECT_EQ(store_->find("s")->status, StreamStatus::active);
+    ASSERT_TRUE(store_->delete_stream("s", false));
+    EXPECT_EQ(store_->find("s")->status, StreamStatus::deleting);
+    now_ += 500;
+    ASSERT_TRUE(store_->run_maintenance());
+    EXPECT_FALSE(store_->find("s"));
 }
 
 TEST_F(ShardStoreTest, RetentionTrimmerDeletesExpiredRecords) {
