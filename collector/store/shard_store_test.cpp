@@ -22,7 +22,7 @@ protected:
     void open() {
         StoreOptions o;
         o.data_dir = dir_;
-        o.map_size = size_t(256) << 20;
+        o.map_size = map_size_;
         o.clock = [this] { return now_; };
         o.throughput_limits = limits_;
         o.status_delay_ms = status_delay_ms_;
@@ -54,6 +54,7 @@ protected:
     std::string dir_;
     uint64_t now_ = 1'764'000'000'000;
     bool limits_ = false;
+    size_t map_size_ = size_t(256) << 20;
     int64_t status_delay_ms_ = 0;
     std::unique_ptr<ShardStore> store_;
 };
@@ -259,6 +260,30 @@ TEST_F(ShardStoreTest, RetentionTrimmerDeletesExpiredRecords) {
     open();
     auto more = put("s", {"d"});
     EXPECT_EQ(read_all("s", 0).size(), 2u);
+}
+
+TEST_F(ShardStoreTest, FullMapFailsTheRequestAndKeepsEverythingAcknowledged) {
+    map_size_ = size_t(2) << 20;
+    open();
+    create("s", 1);
+    std::string chunk(64 << 10, 'x');
+    std::vector<PutEntry> e{{"k", std::nullopt, chunk}};
+    size_t acked = 0;
+    Result<std::vector<PutOutcome>> r = store_->put_records("s", e);
+    for (int i = 0; i < 100 && r; ++i, r = store_->put_records("s", e)) ++acked;
+    ASSERT_FALSE(r) << "a 2 MiB map never filled";
+    EXPECT_EQ(r.error().code, errc::internal_failure);
+    ASSERT_GT(acked, 0u);
+    EXPECT_EQ(read_all("s", 0).size(), acked);
+    // Still serving, and nothing half-written survives a reopen.
+    EXPECT_FALSE(store_->put_records("s", e));
+    open();
+    EXPECT_EQ(read_all("s", 0).size(), acked);
+    std::vector<PutEntry> small{{"k", std::nullopt, "tiny"}};
+    auto after = store_->put_records("s", small);
+    if (after) {
+        EXPECT_EQ(read_all("s", 0).size(), acked + 1);
+    }
 }
 
 TEST_F(ShardStoreTest, AtTimestampFindsFirstRecordAtOrAfter) {
