@@ -14,7 +14,7 @@ using web::http::http_response;
 using web::http::experimental::listener::http_listener;
 using web::http::experimental::listener::http_listener_config;
 
-void send(http_request& req, const HttpReply& r) {
+void send(http_request& req, HttpReply r) {
     http_response resp(static_cast<web::http::status_code>(r.status));
     std::string content_type = "application/octet-stream";
     for (const auto& [k, v] : r.headers) {
@@ -23,8 +23,8 @@ void send(http_request& req, const HttpReply& r) {
         else
             resp.headers().add(k, v);
     }
-    resp.set_body(std::vector<unsigned char>(r.body.begin(), r.body.end()));
-    resp.headers().set_content_type(content_type);
+    // Moved, not copied: GetRecords replies reach 13 MiB. Bytes pass through unchanged.
+    resp.set_body(std::move(r.body), content_type);
     req.reply(resp).then([](pplx::task<void> t) {
         try {
             t.get();
@@ -39,7 +39,7 @@ void send_text(http_request& req, int status, std::string body, const char* cont
     r.status = status;
     r.headers = {{"Content-Type", content_type}};
     r.body = std::move(body);
-    send(req, r);
+    send(req, std::move(r));
 }
 
 }  // namespace
