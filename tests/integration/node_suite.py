@@ -26,6 +26,12 @@ def main() -> int:
     if not node:
         print("skipped: node not found")
         return 0
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+    major = int(version.lstrip("v").split(".")[0] or 0) if version else 0
+    if major < 20:
+        # @aws-sdk/client-kinesis 3.x declares engines.node >= 20; Debian 12 ships Node 18.
+        print(f"skipped: @aws-sdk/client-kinesis needs Node.js >= 20, found {version or 'none'}")
+        return 0
     if not (NODE_DIR / "node_modules" / "@aws-sdk" / "client-kinesis").is_dir():
         print(f"skipped: {NODE_DIR}/node_modules missing (run `npm ci` in {NODE_DIR})")
         return 0
