@@ -26,9 +26,9 @@ TEST(ShardIterator, LooksLikeAwsAndFitsTheModelLimit) {
     IteratorPosition p{1'795'000'000'123, 1, 0, 1, std::string(128, 's')};
     auto token = kCodec.encode(p);
     EXPECT_LE(token.size(), 512u);
-    EXPECT_EQ(token.substr(0, 11), "AAAAAAAAAAE");  // 00 00 00 00 00 00 00 01 ...
     auto raw = encoding::base64_decode(token);
     ASSERT_TRUE(raw);
+    EXPECT_EQ(raw->substr(0, 8), std::string("\0\0\0\0\0\0\0\1", 8));  // as AWS's
     EXPECT_EQ((raw->size() - 8) % 16, 0u);
 }
 
