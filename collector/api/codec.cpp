@@ -1,5 +1,6 @@
 #include "collector/api/codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 
@@ -74,9 +75,12 @@ std::optional<uint64_t> parse_iso8601(const std::string& s) {
     if (*p == 'Z') {
         ++p;
     } else if (*p == '+' || *p == '-') {
+        // Exactly "+HH:MM" or "-HH:MM".
+        auto digit = [](char c) { return c >= '0' && c <= '9'; };
+        if (!digit(p[1]) || !digit(p[2]) || p[3] != ':' || !digit(p[4]) || !digit(p[5]))
+            return std::nullopt;
         int sign = *p == '-' ? -1 : 1;
-        int hh = 0, mm = 0;
-        if (std::sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
+        int hh = (p[1] - '0') * 10 + (p[2] - '0'), mm = (p[4] - '0') * 10 + (p[5] - '0');
         offset = sign * (hh * 3600 + mm * 60);
         p += 6;
     }
@@ -89,8 +93,11 @@ std::optional<uint64_t> parse_iso8601(const std::string& s) {
 // nlohmann 3.11 rejects the one-byte tag heads 0xc0..0xc5, and the Java SDK writes timestamps
 // as tag 1 (0xc1). Copies one CBOR data item from `in` to `out` without its tags; false on a
 // malformed item. Depth is bounded so hostile nesting cannot exhaust the stack.
-bool copy_untagged(std::string_view& in, std::string& out, int depth = 0) {
-    if (in.empty() || depth > 64) return false;
+// With `out` null, only checks. Depth is bounded (kMaxDepth) so that no body can make a
+// recursive reader exhaust the stack: nlohmann reads CBOR recursively.
+constexpr int kMaxDepth = 64;
+bool copy_untagged(std::string_view& in, std::string* out, int depth = 0) {
+    if (in.empty() || depth > kMaxDepth) return false;
     auto head = static_cast<unsigned char>(in[0]);
     unsigned major = head >> 5, info = head & 31;
     size_t extra = info < 24 ? 0 : info == 24 ? 1 : info == 25 ? 2 : info == 26 ? 4
@@ -102,7 +109,7 @@ bool copy_untagged(std::string_view& in, std::string& out, int depth = 0) {
         in.remove_prefix(1 + extra);
         return copy_untagged(in, out, depth + 1);
     }
-    out.append(in.substr(0, 1 + extra));
+    if (out) out->append(in.substr(0, 1 + extra));
     in.remove_prefix(1 + extra);
     if (info == 31) {  // indefinite length: items until the break byte
         if (major < 2 || major == 6) return false;
@@ -110,7 +117,7 @@ bool copy_untagged(std::string_view& in, std::string& out, int depth = 0) {
         while (!in.empty() && static_cast<unsigned char>(in[0]) != 0xff)
             if (!copy_untagged(in, out, depth + 1)) return false;
         if (in.empty()) return false;
-        out += in[0];
+        if (out) *out += in[0];
         in.remove_prefix(1);
         return true;
     }
@@ -118,7 +125,7 @@ bool copy_untagged(std::string_view& in, std::string& out, int depth = 0) {
         case 2:
         case 3:
             if (in.size() < arg) return false;
-            out.append(in.substr(0, arg));
+            if (out) out->append(in.substr(0, arg));
             in.remove_prefix(arg);
             return true;
         case 4:
@@ -128,6 +135,27 @@ bool copy_untagged(std::string_view& in, std::string& out, int depth = 0) {
             return true;
         default: return true;
     }
+}
+
+// JSON nesting deeper than kMaxDepth is refused before parsing: nlohmann parses iteratively
+// but serializes recursively, and no Kinesis shape is deeper than a handful of levels.
+bool json_depth_ok(std::string_view body) {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : body) {
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > kMaxDepth) return false;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return true;
 }
 
 bool has_small_tag(std::string_view body) {
@@ -143,15 +171,16 @@ bool has_small_tag(std::string_view body) {
 Result<json> decode(std::string_view body, Format format) {
     json v;
     if (format == Format::json) {
+        if (!json_depth_ok(body))
+            return fail(errc::serialization, "JSON nested too deeply.");
         v = json::parse(body, nullptr, false);
     } else {
         std::string untagged;
-        if (has_small_tag(body)) {
-            std::string_view rest = body;
-            if (!copy_untagged(rest, untagged) || !rest.empty())
-                return fail(errc::serialization, "Malformed CBOR body.");
-            body = untagged;
-        }
+        std::string_view rest = body;
+        bool tagged = has_small_tag(body);
+        if (!copy_untagged(rest, tagged ? &untagged : nullptr) || !rest.empty())
+            return fail(errc::serialization, "Malformed CBOR body.");
+        if (tagged) body = untagged;
         v = json::from_cbor(body, true, false, json::cbor_tag_handler_t::ignore);
     }
     if (v.is_discarded())
@@ -202,7 +231,14 @@ Result<std::optional<int64_t>> Input::integer(std::string_view key) const {
             return std::optional<int64_t>(INT32_MAX);
         return std::optional<int64_t>(std::min<int64_t>(v->get<int64_t>(), INT32_MAX));
     }
-    if (v->is_number_float()) return std::optional<int64_t>(int64_t(std::trunc(v->get<double>())));
+    if (v->is_number_float()) {
+        // Coral truncates, then clamps to the int range; NaN and infinities (CBOR) are not
+        // numbers it can read.
+        double d = v->get<double>();
+        if (!std::isfinite(d)) return fail(errc::serialization, type_error(*v, "Integer"));
+        d = std::clamp(std::trunc(d), double(INT32_MIN), double(INT32_MAX));
+        return std::optional<int64_t>(static_cast<int64_t>(d));
+    }
     return fail(errc::serialization, type_error(*v, "Integer"));
 }
 
@@ -239,11 +275,16 @@ Result<std::optional<std::string>> Input::blob_of(const json& v) const {
 Result<std::optional<uint64_t>> Input::timestamp_of(const json& v) const {
     if (v.is_null()) return std::optional<uint64_t>{};
     if (v.is_number()) {
-        double d = v.get<double>();
-        if (d < 0) return fail(errc::serialization, "Timestamp must not be negative");
-        // JSON carries seconds, CBOR (Java SDK) milliseconds.
-        return std::optional<uint64_t>(format_ == Format::json ? uint64_t(std::llround(d * 1000))
-                                                               : uint64_t(d));
+        if (v.is_number_unsigned() && format_ == Format::cbor)
+            return std::optional<uint64_t>(v.get<uint64_t>());
+        // JSON carries seconds, CBOR (Java SDK) milliseconds. Beyond ~year 292,000,000 (or NaN)
+        // it is no timestamp AWS can read.
+        double ms = v.get<double>() * (format_ == Format::json ? 1000.0 : 1.0);
+        if (!std::isfinite(ms) || ms < 0 || ms >= 9.2e18)
+            return fail(errc::serialization,
+                        "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
+                        "converted to milliseconds since epoch");
+        return std::optional<uint64_t>(static_cast<uint64_t>(std::llround(ms)));
     }
     if (v.is_string()) {
         if (auto t = parse_iso8601(v.get<std::string>())) return std::optional<uint64_t>(*t);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "collector/api/errc.h"
 
 namespace tributary::collector::api {
@@ -65,6 +68,51 @@ TEST(Codec, WrongMemberTypesUseCoralWording) {
     EXPECT_EQ(d.error().message,
               "'23456' can not be converted to a Blob: Base64 encoded length is expected a "
               "multiple of 4 bytes but found: 5");
+}
+
+}  // namespace tributary::collector::api
+
+namespace tributary::collector::api {
+
+// Found by fuzz_codec_*: each of these used to be undefined behaviour or a crash.
+TEST(Codec, FloatsOutsideTheIntRangeClampLikeCoral) {
+    json body = {{"Limit", 1e19}, {"Low", -1e300}};
+    Input in(body, Format::json);
+    EXPECT_EQ(in.integer("Limit")->value(), INT32_MAX);
+    EXPECT_EQ(in.integer("Low")->value(), INT32_MIN);
+}
+
+TEST(Codec, NonFiniteCborNumbersAreSerializationErrors) {
+    json body = {{"Limit", std::nan("")}, {"Timestamp", std::numeric_limits<double>::infinity()}};
+    Input in(body, Format::cbor);
+    EXPECT_FALSE(in.integer("Limit"));
+    EXPECT_FALSE(in.timestamp_ms("Timestamp"));
+    json huge = {{"Timestamp", 1e300}};
+    EXPECT_FALSE(Input(huge, Format::json).timestamp_ms("Timestamp"));
+}
+
+TEST(Codec, Iso8601OffsetMustBeExactlyHoursAndMinutes) {
+    for (const char* bad : {"2016-04-04T19:58:46+1:2", "2016-04-04T19:58:46+01:00xy",
+                            "2016-04-04T19:58:46+0100", "2016-04-04T19:58:46+"}) {
+        json body = {{"T", bad}};
+        EXPECT_FALSE(Input(body, Format::json).timestamp_ms("T")) << bad;
+    }
+    json good = {{"T", "2016-04-04T21:58:46.480+02:00"}};
+    EXPECT_EQ(Input(good, Format::json).timestamp_ms("T")->value(), 1459799926480u);
+}
+
+TEST(Codec, DeepNestingIsRefusedBeforeAnyRecursiveReader) {
+    std::string cbor(70'000, '\x81');  // [[[[... 70,000 deep
+    cbor += '\x01';
+    auto c = decode(cbor, Format::cbor);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, errc::serialization);
+    std::string js = "{\"a\":" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+    auto j = decode(js, Format::json);
+    ASSERT_FALSE(j);
+    EXPECT_EQ(j.error().code, errc::serialization);
+    // Brackets inside strings do not count.
+    EXPECT_TRUE(decode("{\"a\":\"" + std::string(1000, '[') + "\"}", Format::json));
 }
 
 }  // namespace tributary::collector::api

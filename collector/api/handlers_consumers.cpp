@@ -13,6 +13,7 @@
 
 #include "collector/api/errc.h"
 #include "collector/api/handlers.h"
+#include "collector/api/handlers_detail.h"
 #include "collector/api/next_token.h"
 
 namespace tributary::collector::api::handlers {
@@ -20,18 +21,6 @@ namespace tributary::collector::api::handlers {
 // Helpers shared by the tag, consumer and settings handlers. Each is defined once, in the file
 // named; the files that use another's declare it here. (They belong in a header of their own.)
 namespace detail {
-
-using TagMap = std::map<std::string, std::string>;
-
-// Defined in handlers_tags.cpp.
-Result<void> validation_result(const Validator& v);
-Result<std::optional<TagMap>> read_tags(const Input& in, std::string_view key,
-                                        std::string_view path, bool required, Validator& v);
-Result<void> check_characters(const std::vector<std::string_view>& texts,
-                              std::string_view failed_to);
-Result<void> check_tag_count(const TagMap& existing, const TagMap& added,
-                             std::string_view failed_to, std::string_view noun);
-std::vector<std::string_view> tag_texts(const TagMap& tags);
 
 namespace {
 

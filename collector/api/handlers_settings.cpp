@@ -13,28 +13,12 @@
 
 #include "collector/api/errc.h"
 #include "collector/api/handlers.h"
+#include "collector/api/handlers_detail.h"
 
 namespace tributary::collector::api::handlers {
 
 // Helpers shared by the tag, consumer and settings handlers. Each is defined once, in the file
 // named; the files that use another's declare it here. (They belong in a header of their own.)
-namespace detail {
-
-// Defined in handlers_tags.cpp.
-Result<void> validation_result(const Validator& v);
-Result<std::string> resolve_stream(const Validator& v, Result<std::optional<std::string>> name);
-
-// Defined in handlers_consumers.cpp.
-std::optional<std::string> consumer_of_resource(std::string_view arn);
-std::string stream_of_resource(std::string_view arn);
-Result<std::shared_ptr<const store::StreamMeta>> find_resource(Context& ctx,
-                                                               const std::string& arn);
-store::Consumer* consumer_by_arn(store::StreamMeta& m, std::string_view arn);
-const store::Consumer* consumer_by_arn(const store::StreamMeta& m, std::string_view arn);
-std::string consumer_not_found(const Context& ctx, std::string_view consumer_arn);
-
-}  // namespace detail
-
 namespace {
 
 using store::StreamMeta;

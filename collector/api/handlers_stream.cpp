@@ -3,6 +3,7 @@
 
 #include "collector/api/errc.h"
 #include "collector/api/handlers.h"
+#include "collector/api/handlers_detail.h"
 #include "collector/api/next_token.h"
 
 namespace tributary::collector::api::handlers {
@@ -41,7 +42,6 @@ Result<json> create_stream(Context& ctx, const Input& in) {
     TRIB_TRY(auto name, in.string("StreamName"));
     TRIB_TRY(auto shards, in.integer("ShardCount"));
     TRIB_TRY(const json* mode, in.object("StreamModeDetails"));
-    TRIB_TRY(const json* tags, in.object("Tags"));
     TRIB_TRY(auto max_kib, in.integer("MaxRecordSizeInKiB"));
     TRIB_TRY(auto warm, in.integer("WarmThroughputMiBps"));
     std::optional<std::string> mode_name;
@@ -56,15 +56,14 @@ Result<json> create_stream(Context& ctx, const Input& in) {
     v.string("streamName", name, {.required = true, .min = 1, .max = 128, .pattern = Pattern::name});
     v.integer("maxRecordSizeInKiB", max_kib, false, 1024, 10240);
     v.integer("warmThroughputMiBps", warm, false, 0, std::nullopt);
-    std::map<std::string, std::string> tag_map;
+    TRIB_TRY(auto tags, detail::read_tags(in, "Tags", "tags", false, v));
+    TRIB_TRY_VOID(detail::validation_result(v));
     if (tags) {
-        if (tags->size() > 200) v.clause("'" + tags->dump() + "'", "tags", "have length less than or equal to 200");
-        for (auto it = tags->begin(); it != tags->end(); ++it) {
-            TRIB_TRY(auto value, Input::string_of(it.value()));
-            tag_map[it.key()] = value.value_or("");
-        }
+        std::string failed_to = "create stream " + *name + " under account " +
+                                ctx.options.account_id;
+        TRIB_TRY_VOID(detail::check_characters(detail::tag_texts(*tags), failed_to));
+        TRIB_TRY_VOID(detail::check_tag_count({}, *tags, failed_to, "stream"));
     }
-    TRIB_TRY_VOID(v.result());
     bool on_demand = mode_name == "ON_DEMAND";
     if (!on_demand && !shards)
         return fail(errc::invalid_argument,
@@ -72,7 +71,7 @@ Result<json> create_stream(Context& ctx, const Input& in) {
     store::CreateStreamArgs args{.name = *name,
                                  .shard_count = static_cast<uint32_t>(shards.value_or(4)),
                                  .on_demand = on_demand,
-                                 .tags = std::move(tag_map),
+                                 .tags = tags.value_or(detail::TagMap{}),
                                  .max_record_kib = static_cast<int>(max_kib.value_or(1024)),
                                  .warm_throughput_mibps = static_cast<int>(warm.value_or(0))};
     if (on_demand && !shards) args.shard_count = 4;
