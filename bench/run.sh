@@ -4,7 +4,8 @@
 #   (a) the raw durable LMDB append rate of this machine (bench_lmdb_ceiling)
 #   (b) tributary-collector, durable (default --sync), --throughput-limits=off, under
 #       bench_put_load: records/s, MB/s, p50/p99 latency, collector CPU % and peak RSS
-#   (c) the same load against kinesalite 3.3.3 (in-memory, no throughput limits)
+#   (c) the same load against kinesalite 3.3.3 (in-memory, no throughput limits, streams ACTIVE at
+#       once as with --createStreamMs 0)
 #   (d) GetRecords throughput from one shard of each
 #   (e) bench_parse_cost: the CPU the JSON encoding alone costs per record, DOM vs direct
 #
@@ -66,7 +67,7 @@ if [[ $SKIP_KINESALITE != 1 && ! -f $ROOT/bench/node_modules/kinesalite/cli.js ]
     log "installing kinesalite into bench/node_modules"
     (cd "$ROOT/bench" && timeout 300 npm ci --no-audit --no-fund >&2)
 fi
-KINESALITE=$ROOT/bench/node_modules/kinesalite/cli.js
+KINESALITE_DIR=$ROOT/bench/node_modules/kinesalite
 
 # ---- process bookkeeping ----------------------------------------------------------------------
 WORK=$(mktemp -d "$DATA_PARENT/trib-bench.XXXXXX")
@@ -87,11 +88,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A port below the ephemeral range (so no client socket holds it) that no socket uses.
 free_port() {
     local p
     for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+        p=$((20000 + RANDOM % 12000))
+        if [[ -z $(ss -Htan "( sport = :$p )" 2>/dev/null) ]]; then echo "$p"; return; fi
     done
     log "no free port found"; exit 1
 }
@@ -109,22 +111,37 @@ wait_http() {
 }
 
 start_collector() {  # $1: name of this run
-    local port; port=$(free_port)
-    mkdir -p "$WORK/$1.data"
-    "$TRIB_COLLECTOR" --data-dir "$WORK/$1.data" --listen "127.0.0.1:$port" \
-        --throughput-limits=off ${COLLECTOR_ARGS:-} >"$WORK/$1.log" 2>&1 &
-    SERVER_PID=$!
-    ENDPOINT=127.0.0.1:$port
-    wait_http "http://$ENDPOINT/health" '^200$' || { tail -20 "$WORK/$1.log" >&2; exit 1; }
+    local port attempt
+    for attempt in 1 2 3; do
+        port=$(free_port)
+        rm -rf "$WORK/$1.data"; mkdir -p "$WORK/$1.data"
+        "$TRIB_COLLECTOR" --data-dir "$WORK/$1.data" --listen "127.0.0.1:$port" \
+            --throughput-limits=off ${COLLECTOR_ARGS:-} >"$WORK/$1.log" 2>&1 &
+        SERVER_PID=$!
+        ENDPOINT=127.0.0.1:$port
+        wait_http "http://$ENDPOINT/health" '^200$' && return 0
+        tail -20 "$WORK/$1.log" >&2
+        stop_server
+    done
+    exit 1
 }
 
+# kinesalite's CLI listens on every address; the same server and options (the CLI's
+# --createStreamMs 0 --shardLimit 1000), bound to loopback only.
 start_kinesalite() {
-    local port; port=$(free_port)
-    node "$KINESALITE" --port "$port" --createStreamMs 0 --shardLimit 1000 \
-        >"$WORK/$1.log" 2>&1 &
-    SERVER_PID=$!
-    ENDPOINT=127.0.0.1:$port
-    wait_http "http://$ENDPOINT/" '^[1-5][0-9][0-9]$' || { tail -20 "$WORK/$1.log" >&2; exit 1; }
+    local port attempt
+    for attempt in 1 2 3; do
+        port=$(free_port)
+        node -e "require(process.argv[1])({createStreamMs: 0, shardLimit: 1000})
+                     .listen(+process.argv[2], '127.0.0.1')" "$KINESALITE_DIR" "$port" \
+            >"$WORK/$1.log" 2>&1 &
+        SERVER_PID=$!
+        ENDPOINT=127.0.0.1:$port
+        wait_http "http://$ENDPOINT/" '^[1-5][0-9][0-9]$' && return 0
+        tail -20 "$WORK/$1.log" >&2
+        stop_server
+    done
+    exit 1
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
