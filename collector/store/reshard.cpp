@@ -68,9 +68,7 @@ Result<void> check_reshard_allowed(const StreamMeta& m, const std::string& accou
 Result<void> ShardStore::split_shard(std::string_view name, std::string_view shard,
                                      HashKey new_start) {
     return submit([&, this](lmdb::Txn& txn) -> Result<Effect> {
-        Entry* e = entry(name);
-        if (!e || e->meta->status == StreamStatus::creating)
-            return fail(errc::resource_not_found, not_found(name));
+        TRIB_TRY(Entry * e, live_entry(name));
         auto m = std::make_shared<StreamMeta>(*e->meta);
         TRIB_TRY_VOID(check_reshard_allowed(*m, opts_.account_id));
         TRIB_TRY(ShardMeta * s, reshardable(*m, shard, opts_.account_id));
@@ -91,10 +89,7 @@ Result<void> ShardStore::split_shard(std::string_view name, std::string_view sha
         HashKey start = s->start, end = s->end;
         open_child(*m, {parent}, start, HashKey(new_start.value() - 1), now, next);
         open_child(*m, {parent}, new_start, end, now, next);
-        if (opts_.status_delay_ms > 0) {
-            m->status = StreamStatus::updating;
-            m->status_until_ms = now + static_cast<uint64_t>(opts_.status_delay_ms);
-        }
+        mark_updating(*m, now);
         return write_meta(txn, std::move(m));
     });
 }
@@ -102,9 +97,7 @@ Result<void> ShardStore::split_shard(std::string_view name, std::string_view sha
 Result<void> ShardStore::merge_shards(std::string_view name, std::string_view shard,
                                       std::string_view adjacent) {
     return submit([&, this](lmdb::Txn& txn) -> Result<Effect> {
-        Entry* e = entry(name);
-        if (!e || e->meta->status == StreamStatus::creating)
-            return fail(errc::resource_not_found, not_found(name));
+        TRIB_TRY(Entry * e, live_entry(name));
         auto m = std::make_shared<StreamMeta>(*e->meta);
         TRIB_TRY_VOID(check_reshard_allowed(*m, opts_.account_id));
         TRIB_TRY(ShardMeta * a, reshardable(*m, shard, opts_.account_id));
@@ -122,10 +115,7 @@ Result<void> ShardStore::merge_shards(std::string_view name, std::string_view sh
         HashKey start = std::min(a->start, b->start), end = std::max(a->end, b->end);
         uint32_t ai = a->index, bi = b->index;
         open_child(*m, {ai, bi}, start, end, now, next);
-        if (opts_.status_delay_ms > 0) {
-            m->status = StreamStatus::updating;
-            m->status_until_ms = now + static_cast<uint64_t>(opts_.status_delay_ms);
-        }
+        mark_updating(*m, now);
         return write_meta(txn, std::move(m));
     });
 }
@@ -135,9 +125,7 @@ Result<void> ShardStore::merge_shards(std::string_view name, std::string_view sh
 // are split and merged again in the same call are the "short-lived shards" of the AWS docs.
 Result<void> ShardStore::update_shard_count(std::string_view name, uint32_t target) {
     return submit([&, this](lmdb::Txn& txn) -> Result<Effect> {
-        Entry* e = entry(name);
-        if (!e || e->meta->status == StreamStatus::creating)
-            return fail(errc::resource_not_found, not_found(name));
+        TRIB_TRY(Entry * e, live_entry(name));
         auto m = std::make_shared<StreamMeta>(*e->meta);
         TRIB_TRY_VOID(check_reshard_allowed(*m, opts_.account_id));
         uint32_t current = static_cast<uint32_t>(m->open_shard_count());
@@ -194,10 +182,7 @@ Result<void> ShardStore::update_shard_count(std::string_view name, uint32_t targ
                 }
             }
         }
-        if (opts_.status_delay_ms > 0) {
-            m->status = StreamStatus::updating;
-            m->status_until_ms = now + static_cast<uint64_t>(opts_.status_delay_ms);
-        }
+        mark_updating(*m, now);
         return write_meta(txn, std::move(m));
     });
 }

@@ -238,6 +238,19 @@ ShardStore::Entry* ShardStore::entry(std::string_view name) {
     return it == state_.end() ? nullptr : &it->second;
 }
 
+Result<ShardStore::Entry*> ShardStore::live_entry(std::string_view name) {
+    Entry* e = entry(name);
+    if (!e || e->meta->status == StreamStatus::creating)
+        return fail(errc::resource_not_found, not_found(name));
+    return e;
+}
+
+void ShardStore::mark_updating(StreamMeta& m, uint64_t now) const {
+    if (opts_.status_delay_ms <= 0) return;
+    m.status = StreamStatus::updating;
+    m.status_until_ms = now + static_cast<uint64_t>(opts_.status_delay_ms);
+}
+
 Result<ShardStore::Effect> ShardStore::write_meta(lmdb::Txn& txn, std::shared_ptr<StreamMeta> m) {
     std::string text = nlohmann::json(*m).dump();
     if (auto r = lmdb::put(txn, streams_db_, m->name, text); !r)
@@ -361,9 +374,7 @@ Result<std::shared_ptr<const StreamMeta>> ShardStore::update_stream(std::string_
                                                                     Change change) {
     std::shared_ptr<const StreamMeta> out;
     auto r = submit([&](lmdb::Txn& txn) -> Result<Effect> {
-        Entry* e = entry(name);
-        if (!e || e->meta->status == StreamStatus::creating)
-            return fail(errc::resource_not_found, not_found(name));
+        TRIB_TRY(Entry * e, live_entry(name));
         auto m = std::make_shared<StreamMeta>(*e->meta);
         TRIB_TRY_VOID(change(*m));
         out = m;

@@ -203,6 +203,10 @@ private:
     // Writer-thread helpers.
     Result<Effect> write_meta(lmdb::Txn& txn, std::shared_ptr<StreamMeta> meta);
     Entry* entry(std::string_view name);
+    // The stream's entry, unless it is absent or still CREATING (resource_not_found).
+    Result<Entry*> live_entry(std::string_view name);
+    // With a status delay, a change leaves the stream UPDATING for that long.
+    void mark_updating(StreamMeta& m, uint64_t now) const;
     Result<void> check_active(const StreamMeta& m) const;
     ShardRuntime make_runtime() const;
     Result<Effect> trim_stream(lmdb::Txn& txn, const Entry& e, uint64_t now);

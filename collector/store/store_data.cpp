@@ -21,9 +21,7 @@ Result<std::vector<PutOutcome>> ShardStore::put_records(std::string_view name,
         keys[i] = entries[i].explicit_hash_key ? *entries[i].explicit_hash_key
                                                : HashKey::of_partition_key(entries[i].partition_key);
     auto r = submit([&](lmdb::Txn& txn) -> Result<Effect> {
-        Entry* e = entry(name);
-        if (!e || e->meta->status == StreamStatus::creating)
-            return fail(errc::resource_not_found, not_found(name));
+        TRIB_TRY(Entry * e, live_entry(name));
         const StreamMeta& m = *e->meta;
         auto cur = lmdb::Cursor::open(txn, records_db_);
         if (!cur) return fail(errc::internal_failure, cur.error().message);
