@@ -181,7 +181,13 @@ Result<json> decode(std::string_view body, Format format) {
         if (!copy_untagged(rest, tagged ? &untagged : nullptr) || !rest.empty())
             return fail(errc::serialization, "Malformed CBOR body.");
         if (tagged) body = untagged;
-        v = json::from_cbor(body, true, false, json::cbor_tag_handler_t::ignore);
+        try {
+            // nlohmann throws some errors (out_of_range.408 for absurd declared sizes) even
+            // with exceptions off; none may leave decode().
+            v = json::from_cbor(body, true, false, json::cbor_tag_handler_t::ignore);
+        } catch (const std::exception&) {
+            return fail(errc::serialization, "Malformed CBOR body.");
+        }
     }
     if (v.is_discarded())
         return fail(errc::serialization, format == Format::json

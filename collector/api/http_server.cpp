@@ -86,7 +86,18 @@ struct HttpServer::Impl {
             ex.method = req.method();
             ex.target = req.request_uri().to_string();
             for (const auto& [k, v] : req.headers()) ex.headers.emplace_back(k, v);
-            send(req, api.handle(ex));
+            HttpReply reply;
+            try {
+                reply = api.handle(ex);
+            } catch (const std::exception& e) {
+                // Last line of defence: the request fails, the server stays up.
+                TRIB_LOG(error, "request_exception").kv("what", e.what());
+                reply.status = 500;
+                reply.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+                                 {"x-amzn-ErrorType", "InternalFailure"}};
+                reply.body = R"({"__type":"InternalFailure"})";
+            }
+            send(req, std::move(reply));
         });
     }
 

@@ -225,7 +225,7 @@ bool parse_number(std::string_view s, int& out) {
 }
 
 // RFC 7231 IMF-fixdate, the form of the Date header: "Sun, 06 Nov 1994 08:49:37 GMT".
-std::optional<Clock::time_point> parse_http_date(std::string_view s) {
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view s) {
     static constexpr std::array<std::string_view, 12> months = {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
@@ -366,8 +366,10 @@ Result<AuthParams> parse_query_auth(const std::vector<std::pair<std::string, std
     return p;
 }
 
-Result<void> check_time(Clock::time_point date, const AuthParams& p, Clock::time_point now) {
-    auto server = floor<seconds>(now);
+// In whole seconds throughout: a client's date may be any year 0000-9999, and only seconds
+// since the epoch hold that range (the clock's nanoseconds overflow outside 1678-2261).
+Result<void> check_time(std::chrono::sys_seconds date, const AuthParams& p, Clock::time_point now) {
+    std::chrono::sys_seconds server = floor<seconds>(now);
     std::string d = format_amz_date(date);
     seconds window = p.expires ? *p.expires : seconds{max_clock_skew};
     if (date < server - window) {
@@ -516,8 +518,9 @@ std::string signed_headers_of(const HttpRequest& req) {
     return out;
 }
 
-std::string format_amz_date(Clock::time_point t) {
-    auto secs = floor<seconds>(t);
+std::string format_amz_date(Clock::time_point t) { return format_amz_date(floor<seconds>(t)); }
+
+std::string format_amz_date(std::chrono::sys_seconds secs) {
     auto day = floor<days>(secs);
     std::chrono::year_month_day ymd{day};
     std::chrono::hh_mm_ss hms{secs - day};
@@ -529,7 +532,7 @@ std::string format_amz_date(Clock::time_point t) {
     return buf;
 }
 
-std::optional<Clock::time_point> parse_amz_date(std::string_view s) {
+std::optional<std::chrono::sys_seconds> parse_amz_date(std::string_view s) {
     if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
     if (!parse_number(s.substr(0, 4), y) || !parse_number(s.substr(4, 2), mo) ||
@@ -587,9 +590,11 @@ void presign(HttpRequest& req, const Credentials& creds, std::string_view region
     if (!creds.session_token.empty()) {
         params += "&X-Amz-Security-Token=" + uri_encode(creds.session_token, false);
     }
-    if (req.target.find('?') == std::string::npos) {
+    // A '?' after the first one is part of the query, so "/?a=b?" still needs its '&'.
+    size_t q = req.target.find('?');
+    if (q == std::string::npos) {
         req.target += '?';
-    } else if (req.target.back() != '?' && req.target.back() != '&') {
+    } else if (q + 1 < req.target.size() && req.target.back() != '&') {
         req.target += '&';
     }
     req.target += params;
@@ -623,7 +628,7 @@ Result<VerifiedIdentity> verify(const HttpRequest& req, const SecretLookup& look
         return fail(errc::invalid_signature,
                     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
     }
-    std::optional<Clock::time_point> date = parse_amz_date(p.date);
+    std::optional<std::chrono::sys_seconds> date = parse_amz_date(p.date);
     if (!date && !p.presigned) date = parse_http_date(p.date);
     if (!date) {
         return fail(errc::incomplete_signature, "Date must be in ISO-8601 'basic format'. Got '" +

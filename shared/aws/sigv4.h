@@ -146,7 +146,9 @@ std::string payload_hash(std::string_view body);
 std::string signed_headers_of(const HttpRequest& req);
 
 // "20150830T123600Z" and back; parse is strict (ISO 8601 basic format, UTC, 16 characters).
+// Seconds, not the clock's nanoseconds, so that every year 0000-9999 a client may send fits.
 std::string format_amz_date(Clock::time_point t);
-std::optional<Clock::time_point> parse_amz_date(std::string_view s);
+std::string format_amz_date(std::chrono::sys_seconds t);
+std::optional<std::chrono::sys_seconds> parse_amz_date(std::string_view s);
 
 }  // namespace tributary::aws

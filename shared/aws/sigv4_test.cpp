@@ -325,6 +325,24 @@ TEST(Verify, AcceptsClockSkewOfFifteenMinutesEitherWay) {
 
 // ---- verify(): rejected requests ---------------------------------------------------------------
 
+TEST(Verify, DatesFarFromTheClockRangeAreExpiredNotOverflowed) {  // found by fuzz_sigv4
+    // Years outside 1678-2261 do not fit the clock's nanoseconds; they must still compare.
+    HttpRequest req = signed_put_record();
+    drop_header(req, "X-Amz-Date");
+    req.headers.emplace_back("X-Amz-Date", "00150830T123600Z");
+    auto r = verify(req, lookup, suite_time);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, errc::invalid_signature);
+    EXPECT_TRUE(r.error().message.starts_with("Signature expired: 00150830T123600Z"))
+        << r.error().message;
+    drop_header(req, "X-Amz-Date");
+    req.headers.emplace_back("X-Amz-Date", "99990830T123600Z");
+    r = verify(req, lookup, suite_time);
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().message.starts_with("Signature not yet current: 99990830T123600Z"))
+        << r.error().message;
+}
+
 constexpr std::string_view mismatch =
     "The request signature we calculated does not match the signature you provided. Check your "
     "AWS Secret Access Key and signing method. Consult the service documentation for details.";
@@ -479,6 +497,14 @@ TEST(Presign, RoundTripsThroughVerify) {
     auto id = verify(req, lookup, suite_time + 1min);
     ASSERT_TRUE(id) << id.error().message;
     EXPECT_EQ(id->service, "kinesis");
+}
+
+TEST(Presign, QueryEndingInQuestionMarkStillVerifies) {  // found by fuzz_sigv4
+    HttpRequest req{"GET", "/?a=b?", {{"Host", "127.0.0.1:4567"}}};
+    presign(req, suite_creds, "us-east-1", "kinesis", suite_time, 300s);
+    EXPECT_TRUE(req.target.starts_with("/?a=b?&X-Amz-Algorithm=")) << req.target;
+    auto id = verify(req, lookup, suite_time);
+    EXPECT_TRUE(id) << id.error().message;
 }
 
 TEST(Presign, RejectsRequestPastItsExpiry) {
