@@ -33,6 +33,13 @@ struct Options {
     int batch = 1000;
     int value_bytes = 1024;
     bool writemap = false;  // MDB_WRITEMAP: commit msyncs the map instead of writev'ing pages
+    // --shards N: keys (shard, seq) with consecutive records going round-robin to N shards in
+    // one database, as a store keyed by shard receives them. Only the last shard's inserts are
+    // at the end of the tree, so MDB_APPEND is off and LMDB splits full pages in the middle.
+    int shards = 0;
+    // --dbi-per-shard: the same round-robin, but each shard in its own named database, where
+    // every insert is at the end and MDB_APPEND applies again.
+    bool dbi_per_shard = false;
 };
 
 double micros(Clock::duration d) {
@@ -52,6 +59,7 @@ double quantile(std::vector<double> v, double q) {
 }
 
 struct AppendResult {
+    uint64_t bytes_used = 0;  // pages in use at the end x page size
     uint64_t records = 0;
     double seconds = 0;
     std::vector<double> commit_us;
@@ -70,15 +78,20 @@ Result<AppendResult> append_for(const std::string& dir, const Options& o) {
     // Sparse; only what is written takes disk space (with MDB_WRITEMAP the file's apparent
     // size is the whole map).
     if (int rc = mdb_env_set_mapsize(raw, size_t(64) << 30)) return lmdb::fail_rc(rc, "mapsize");
-    if (int rc = mdb_env_set_maxdbs(raw, 4)) return lmdb::fail_rc(rc, "maxdbs");
+    const int ndbi = o.dbi_per_shard ? o.shards : 1;
+    if (int rc = mdb_env_set_maxdbs(raw, static_cast<MDB_dbi>(ndbi + 1)))
+        return lmdb::fail_rc(rc, "maxdbs");
     unsigned flags = MDB_NOTLS | (o.writemap ? MDB_WRITEMAP : 0u);  // durable: no NOSYNC
     if (int rc = mdb_env_open(raw, dir.c_str(), flags, 0600)) return lmdb::fail_rc(rc, dir);
     MDB_txn* txn = nullptr;
-    MDB_dbi dbi;
+    std::vector<MDB_dbi> dbis(static_cast<size_t>(ndbi));
     if (int rc = mdb_txn_begin(raw, nullptr, 0, &txn)) return lmdb::fail_rc(rc, "txn_begin");
-    if (int rc = mdb_dbi_open(txn, "records", MDB_CREATE, &dbi)) {
-        mdb_txn_abort(txn);
-        return lmdb::fail_rc(rc, "dbi_open");
+    for (int d = 0; d < ndbi; ++d) {
+        std::string name = "records-" + std::to_string(d);
+        if (int rc = mdb_dbi_open(txn, name.c_str(), MDB_CREATE, &dbis[size_t(d)])) {
+            mdb_txn_abort(txn);
+            return lmdb::fail_rc(rc, "dbi_open");
+        }
     }
     if (int rc = mdb_txn_commit(txn)) return lmdb::fail_rc(rc, "commit");
 
@@ -96,16 +109,27 @@ Result<AppendResult> append_for(const std::string& dir, const Options& o) {
                             std::chrono::duration<double>(o.seconds));
     while (Clock::now() < stop) {
         if (int rc = mdb_txn_begin(raw, nullptr, 0, &txn)) return lmdb::fail_rc(rc, "txn_begin");
-        MDB_cursor* cur = nullptr;
-        int rc = mdb_cursor_open(txn, dbi, &cur);
+        std::vector<MDB_cursor*> curs(dbis.size(), nullptr);
+        int rc = 0;
+        for (size_t d = 0; rc == 0 && d < dbis.size(); ++d) rc = mdb_cursor_open(txn, dbis[d], &curs[d]);
+        const bool append = o.shards == 0 || o.dbi_per_shard;
         for (int i = 0; rc == 0 && i < o.batch; ++i) {
             uint64_t seq = res.records + static_cast<uint64_t>(i);
-            lmdb::put_be64(key + 8, seq);
+            size_t d = 0;
+            if (o.shards > 0) {
+                auto n = static_cast<uint64_t>(o.shards);
+                lmdb::put_be64(key, seq % n);
+                lmdb::put_be64(key + 8, seq / n);
+                if (o.dbi_per_shard) d = seq % n;
+            } else {
+                lmdb::put_be64(key + 8, seq);
+            }
             MDB_val k{sizeof key, key};
             MDB_val v = lmdb::val(values[seq % 64]);
-            rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+            rc = mdb_cursor_put(curs[d], &k, &v, append ? MDB_APPEND : 0u);
         }
-        if (cur) mdb_cursor_close(cur);
+        for (auto* c : curs)
+            if (c) mdb_cursor_close(c);
         if (rc) {
             mdb_txn_abort(txn);
             return lmdb::fail_rc(rc, "append");
@@ -116,6 +140,11 @@ Result<AppendResult> append_for(const std::string& dir, const Options& o) {
         res.records += static_cast<uint64_t>(o.batch);
     }
     res.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    MDB_envinfo info{};
+    MDB_stat st{};
+    mdb_env_info(raw, &info);
+    mdb_env_stat(raw, &st);
+    res.bytes_used = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
     return res;
 }
 
@@ -146,8 +175,8 @@ std::vector<double> fdatasync_latencies(const std::string& dir) {
 bool parse_args(int argc, char** argv, Options& o) {
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--writemap") {
-            o.writemap = true;
+        if (a == "--writemap" || a == "--dbi-per-shard") {
+            (a == "--writemap" ? o.writemap : o.dbi_per_shard) = true;
             continue;
         }
         if (i + 1 == argc) return false;
@@ -155,10 +184,12 @@ bool parse_args(int argc, char** argv, Options& o) {
         if (a == "--dir") o.dir = v;
         else if (a == "--seconds") o.seconds = std::atof(v.c_str());
         else if (a == "--batch") o.batch = std::atoi(v.c_str());
+        else if (a == "--shards") o.shards = std::atoi(v.c_str());
         else if (a == "--value-bytes") o.value_bytes = std::atoi(v.c_str());
         else return false;
     }
-    return o.seconds > 0 && o.batch > 0 && o.value_bytes > 0;
+    return o.seconds > 0 && o.batch > 0 && o.value_bytes > 0 && o.shards >= 0 &&
+           (!o.dbi_per_shard || o.shards > 0);
 }
 
 }  // namespace
@@ -169,7 +200,7 @@ int main(int argc, char** argv) {
     Options o;
     if (!parse_args(argc, argv, o)) {
         std::fprintf(stderr, "usage: bench_lmdb_ceiling [--dir PARENT] [--seconds S] "
-                             "[--batch N] [--value-bytes B] [--writemap]\n");
+                             "[--batch N] [--value-bytes B] [--writemap] [--shards N [--dbi-per-shard]]\n");
         return 2;
     }
     std::string tmpl = o.dir + "/trib-lmdb-ceiling.XXXXXX";
@@ -194,12 +225,18 @@ int main(int argc, char** argv) {
                 o.writemap ? " (MDB_WRITEMAP)" : "", o.dir.c_str(),
                 static_cast<unsigned long>(res->records), res->seconds, o.batch, o.value_bytes);
     std::printf("  records/s  %.0f\n  MB/s       %.1f (values, 1 MB = 1e6 B)\n", rps, mbps);
+    double amp = static_cast<double>(res->bytes_used) /
+                 (static_cast<double>(res->records) * o.value_bytes);
+    if (o.shards > 0)
+        std::printf("  keys       round-robin over %d shards, %s\n", o.shards,
+                    o.dbi_per_shard ? "one database each, MDB_APPEND" : "one database, no MDB_APPEND");
+    std::printf("  file       %.0f MB in use, %.2f x the values\n", res->bytes_used / 1e6, amp);
     std::printf("  commit     p50 %.2f ms  p99 %.2f ms  (%zu commits)\n", commit_p50, commit_p99,
                 res->commit_us.size());
     std::printf("  fdatasync  p50 %.0f us (4 KiB write, %zu samples): at most %.0f commits/s\n",
                 sync_p50, sync_us.size(), sync_p50 > 0 ? 1e6 / sync_p50 : 0);
     std::printf("RESULT mode=lmdb records_per_s=%.0f mb_per_s=%.2f commit_p50_ms=%.2f "
-                "commit_p99_ms=%.2f fdatasync_p50_us=%.0f\n",
-                rps, mbps, commit_p50, commit_p99, sync_p50);
+                "commit_p99_ms=%.2f fdatasync_p50_us=%.0f space_amplification=%.2f\n",
+                rps, mbps, commit_p50, commit_p99, sync_p50, amp);
     return 0;
 }

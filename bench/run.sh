@@ -216,6 +216,14 @@ for i in $(seq "$REPEAT"); do
         --writemap) || log "(a) bench_lmdb_ceiling --writemap failed"
     printf '%s\n' "$out" | grep -v '^RESULT' >&2
     printf '%s\n' "$out" | grep '^RESULT' >>"$WORK/lmdb_wm.results"
+    # Keys spread over $SHARDS shards in one database (no MDB_APPEND), and in one database each.
+    for v in "il:--shards $SHARDS" "dbi:--shards $SHARDS --dbi-per-shard"; do
+        # shellcheck disable=SC2086
+        out=$(timeout $((LMDB_SECONDS + 120)) "$CEILING" --dir "$WORK" --seconds "$LMDB_SECONDS" \
+            ${v#*:}) || log "(a) bench_lmdb_ceiling ${v#*:} failed"
+        printf '%s\n' "$out" | grep -v '^RESULT' >&2
+        printf '%s\n' "$out" | grep '^RESULT' >>"$WORK/lmdb_${v%%:*}.results"
+    done
 done
 
 # ---- (b) tributary-collector, durable ---------------------------------------------------------
@@ -270,6 +278,9 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN {if (v == "-") print "MISS (no figure
 c_rps=$(median lmdb records_per_s) c_mb=$(median lmdb mb_per_s)
 c_commit=$(median lmdb commit_p50_ms) c_sync=$(median lmdb fdatasync_p50_us)
 w_rps=$(median lmdb_wm records_per_s)
+il_rps=$(median lmdb_il records_per_s) il_amp=$(median lmdb_il space_amplification)
+dbi_rps=$(median lmdb_dbi records_per_s) dbi_amp=$(median lmdb_dbi space_amplification)
+c_amp=$(median lmdb space_amplification)
 t_rps=$(median trib records_per_s) t_mb=$(median trib mb_per_s) t_p50=$(median trib p50_ms)
 t_p99=$(median trib p99_ms) t_cpu=$(median trib server_cpu_pct) t_rss=$(median trib server_rss_mib)
 t_ccpu=$(median trib client_cpu_pct) t_err=$(median trib failed_records)
@@ -300,7 +311,9 @@ printf '%-22s %14s %14s %14s\n' "other CPU % (noise)" "-" "$t_other" "$k_other"
 printf '%-22s %14s %14s %14s\n' "failed records" "-" "$t_err" "$k_err"
 printf '%-22s %14s %14s %14s %12s\n' "GetRecords MB/s" "-" "$tg_mb" "$kg_mb" "$(ratio "$tg_mb" "$kg_mb")"
 echo "(LMDB ceiling p50 is the commit of one 1,000-record batch; fdatasync p50 ${c_sync} us;"
-echo " with MDB_WRITEMAP the ceiling is ${w_rps} records/s)"
+echo " with MDB_WRITEMAP the ceiling is ${w_rps} records/s; keys over $SHARDS shards in one"
+echo " database ${il_rps} records/s at ${il_amp}x space, one database per shard ${dbi_rps} at"
+echo " ${dbi_amp}x, plain append ${c_amp}x)"
 echo "(records/s of each run: LMDB $(values lmdb records_per_s); tributary $(values trib records_per_s);"
 echo " kinesalite $(values kl records_per_s))"
 echo "(CPU % is of one core, so up to 200 %; GetRecords peak RSS of tributary: ${tg_rss} MiB)"
