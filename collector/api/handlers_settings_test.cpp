@@ -126,7 +126,7 @@ TEST_F(MetaHandlersTest, WithAStatusDelayAChangeLeavesTheStreamUpdatingForAWhile
 TEST_F(MetaHandlersTest, DescribeLimitsCountsOpenShardsAndOnDemandStreams) {
     create("a", 2);
     create("b", 3, true);
-    EXPECT_EQ(ok(h::describe_limits, json::object()), json({{"ShardLimit", 20000},
+    EXPECT_EQ(ok(h::describe_limits, json::object()), json({{"ShardLimit", 500},
                                                             {"OpenShardCount", 5},
                                                             {"OnDemandStreamCount", 1},
                                                             {"OnDemandStreamCountLimit", 50}}));

@@ -35,7 +35,9 @@ constexpr Option kOptions[] = {
     {"retention_hour_ms", Type::integer, "length of a retention hour in ms (tests shorten it)"},
     {"trim_interval_ms", Type::integer, "how often expired records are deleted (60000)"},
     {"map_size_mb", Type::integer, "LMDB map size in MiB (default 65536)"},
-    {"shard_limit", Type::integer, "account-wide open shard quota (default 20000)"},
+    {"shard_limit", Type::integer, "account-wide open shard quota (default 500, as AWS)"},
+    {"max_shards", Type::integer,
+     "shards kept at once, open and closed within retention; one LMDB database each (1024)"},
     {"threads", Type::integer, "HTTP worker threads (default 64)"},
     {"log_level", Type::string, "debug, info, warn or error"},
     {"credentials", Type::credentials,
@@ -115,6 +117,10 @@ Result<void> apply(Config& c, const Option& o, const json& v, const std::string&
         } else if (k == "trim_interval_ms") c.store.trim_interval_ms = std::max<int64_t>(n, 10);
         else if (k == "map_size_mb") c.store.map_size = size_t(n) << 20;
         else if (k == "shard_limit") c.store.shard_limit = static_cast<uint32_t>(n);
+        else if (k == "max_shards") {
+            if (n < 1 || n > 100'000) return config_error(where, k, "must be 1..100000");
+            c.store.max_shards = static_cast<uint32_t>(n);
+        }
         else if (k == "threads") c.server.threads = static_cast<size_t>(std::max<int64_t>(n, 4));
     } else {
         if (!v.is_array()) return config_error(where, k, "expected a list of objects");

@@ -1,6 +1,7 @@
 #include "collector/store/shard_store.h"
 
 #include <chrono>
+#include <cstdio>
 #include <future>
 
 #include <pthread.h>
@@ -24,7 +25,25 @@ uint64_t system_ms() {
                                      .count());
 }
 constexpr std::string_view kNextStreamIdKey = "next_stream_id";
-constexpr std::string_view kPurgeKey = "purge_stream_ids";
+constexpr std::string_view kFormatKey = "format_version";
+constexpr std::string_view kFormatVersion = "2";
+constexpr std::string_view kSlotPrefix = "rec/";
+
+std::string slot_name(uint32_t slot) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "rec/%06u", slot);
+    return buf;
+}
+
+std::optional<uint32_t> parse_slot_name(std::string_view name) {
+    if (name.size() != 10 || !name.starts_with(kSlotPrefix)) return std::nullopt;
+    uint32_t n = 0;
+    for (char c : name.substr(4)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + static_cast<uint32_t>(c - '0');
+    }
+    return n;
+}
 }  // namespace
 
 ShardStore::ShardStore(StoreOptions options) : opts_(std::move(options)) {
@@ -57,41 +76,99 @@ std::string ShardStore::not_found(std::string_view name) const {
 }
 
 Result<void> ShardStore::init() {
+    if (opts_.max_shards == 0) return fail(errc::internal_failure, "max_shards must be at least 1");
     auto env = lmdb::Env::open(opts_.data_dir,
                                {.map_size = opts_.map_size,
-                                .max_dbs = 8,
+                                .max_dbs = opts_.max_shards + 8,
                                 .sync = opts_.sync});
     if (!env) return fail(errc::internal_failure, env.error().message);
     env_ = std::move(*env);
+    slot_dbi_ = std::make_unique<std::atomic<MDB_dbi>[]>(opts_.max_shards);
     auto txn = lmdb::Txn::begin_write(env_);
     if (!txn) return fail(errc::internal_failure, txn.error().message);
-    for (auto [name, dbi] : {std::pair{"streams", &streams_db_}, std::pair{"records", &records_db_},
-                             std::pair{"times", &times_db_}, std::pair{"meta", &meta_db_}}) {
+    // Format 1 kept every record in one `records` database; there is no migration.
+    if (lmdb::open_db(*txn, "records", 0))
+        return fail(errc::internal_failure,
+                    "the data directory " + opts_.data_dir +
+                        " holds storage format 1 (one `records` database); this collector "
+                        "reads format " + std::string(kFormatVersion) +
+                        " (docs/storage.md). Move it aside to start afresh.");
+    for (auto [name, dbi] : {std::pair{"streams", &streams_db_}, std::pair{"times", &times_db_},
+                             std::pair{"meta", &meta_db_}}) {
         auto d = lmdb::open_db(*txn, name);
         if (!d) return fail(errc::internal_failure, d.error().message);
         *dbi = *d;
+    }
+    std::string_view format;
+    auto g = lmdb::get(*txn, meta_db_, kFormatKey, format);
+    if (!g) return fail(errc::internal_failure, g.error().message);
+    if (!*g) {
+        if (auto r = lmdb::put(*txn, meta_db_, kFormatKey, kFormatVersion); !r)
+            return fail(errc::internal_failure, r.error().message);
+    } else if (format != kFormatVersion) {
+        return fail(errc::internal_failure, "the data directory " + opts_.data_dir +
+                                                " holds storage format " + std::string(format) +
+                                                "; this collector reads format " +
+                                                std::string(kFormatVersion));
     }
     if (auto c = txn->commit(); !c) return fail(errc::internal_failure, c.error().message);
     return load();
 }
 
-// Rebuilds all writer state from disk: stream metadata, and each shard's next sequence index
-// and last arrival time from its newest record (or from the metadata when the shard is empty).
+// Rebuilds all writer state from disk: the slot databases and their owners, stream metadata,
+// and each shard's next sequence index and last arrival time from its newest record (or from
+// the metadata when the shard is empty). Runs on the opening thread or the writer, so it may use
+// a write transaction: opening a database handle needs one that commits.
 Result<void> ShardStore::load() {
-    auto txn = lmdb::Txn::begin_read(env_);
+    auto txn = lmdb::Txn::begin_write(env_);
     if (!txn) return fail(errc::internal_failure, txn.error().message);
     state_.clear();
+    slots_.clear();
+    orphans_.clear();
+    for (uint32_t i = 0; i < opts_.max_shards; ++i) slot_dbi_[i].store(0);
     std::string_view v;
     if (auto g = lmdb::get(*txn, meta_db_, kNextStreamIdKey, v); g && *g)
         next_stream_id_ = static_cast<uint32_t>(std::stoul(std::string(v)));
-    purge_ids_.clear();
-    if (auto g = lmdb::get(*txn, meta_db_, kPurgeKey, v); g && *g)
-        purge_ids_ = nlohmann::json::parse(v).get<std::vector<uint32_t>>();
+
+    // Slots: every database named rec/NNNNNN, and who owns it.
+    TRIB_TRY(MDB_dbi main_db, lmdb::open_db(*txn, nullptr, 0));
+    std::vector<uint32_t> numbers;
+    {
+        auto names = lmdb::Cursor::open(*txn, main_db);
+        if (!names) return fail(errc::internal_failure, names.error().message);
+        for (auto ok = names->seek(kSlotPrefix); ok && *ok && names->key().starts_with(kSlotPrefix);
+             ok = names->next()) {
+            auto slot = parse_slot_name(names->key());
+            if (!slot) continue;
+            if (*slot >= opts_.max_shards)
+                return fail(errc::internal_failure,
+                            "the data directory has shard slot " + std::to_string(*slot) +
+                                " but max_shards is " + std::to_string(opts_.max_shards) +
+                                "; raise max_shards");
+            numbers.push_back(*slot);
+        }
+    }
+    std::map<uint32_t, std::optional<SlotOwner>> owners;  // nullopt: no owner entry
+    std::map<uint32_t, bool> has_entries;
+    for (uint32_t slot : numbers) {
+        TRIB_TRY(MDB_dbi dbi, lmdb::open_db(*txn, slot_name(slot).c_str(), 0));
+        slot_dbi_[slot].store(dbi);
+        if (slot >= slots_.size()) slots_.resize(slot + 1, SlotUse::free);
+        auto cur = lmdb::Cursor::open(*txn, dbi);
+        if (!cur) return fail(errc::internal_failure, cur.error().message);
+        auto first = cur->first();
+        if (!first) return fail(errc::internal_failure, first.error().message);
+        has_entries[slot] = *first;
+        SlotOwner o;
+        if (*first && key_index(cur->key()) == 0 && cur->key().size() == 8 &&
+            decode_owner(cur->value(), o))
+            owners[slot] = o;
+        else
+            owners[slot] = std::nullopt;
+    }
 
     auto cur = lmdb::Cursor::open(*txn, streams_db_);
     if (!cur) return fail(errc::internal_failure, cur.error().message);
-    auto rec = lmdb::Cursor::open(*txn, records_db_);
-    if (!rec) return fail(errc::internal_failure, rec.error().message);
     for (auto ok = cur->first(); ok && *ok; ok = cur->next()) {
         auto meta = std::make_shared<StreamMeta>();
         try {
@@ -102,14 +179,20 @@ Result<void> ShardStore::load() {
         }
         Entry e;
         for (const auto& s : meta->shards) {
+            auto own = owners.find(s.slot);
+            if (own == owners.end() || own->second != SlotOwner{meta->id, s.index})
+                return fail(errc::internal_failure, "stream " + meta->name + " shard " +
+                                                        s.id().to_string() + " names slot " +
+                                                        std::to_string(s.slot) +
+                                                        ", which it does not own");
+            slots_[s.slot] = SlotUse::used;
             ShardRuntime rt = make_runtime();
             rt.next_index = std::max(s.next_index, s.trim_index);
-            RecordKey past(meta->id, s.index, ~uint64_t(0));
-            auto found = rec->seek(past.view());
-            if (!found) return fail(errc::internal_failure, found.error().message);
-            auto back = *found ? rec->prev() : rec->last();
-            if (!back) return fail(errc::internal_failure, back.error().message);
-            if (*back && same_shard(rec->key(), meta->id, s.index)) {
+            auto rec = lmdb::Cursor::open(*txn, slot_dbi_[s.slot].load());
+            if (!rec) return fail(errc::internal_failure, rec.error().message);
+            auto last = rec->last();
+            if (!last) return fail(errc::internal_failure, last.error().message);
+            if (*last && key_index(rec->key()) > 0) {
                 rt.next_index = std::max(rt.next_index, key_index(rec->key()) + 1);
                 RecordView rv;
                 if (decode_record(rec->value(), rv)) rt.last_arrival_ms = rv.arrival_ms;
@@ -119,6 +202,14 @@ Result<void> ShardStore::load() {
         e.meta = std::move(meta);
         state_.emplace(e.meta->name, std::move(e));
     }
+    // A slot no live shard holds is purged before it is reused.
+    for (uint32_t slot : numbers)
+        if (slots_[slot] != SlotUse::used && has_entries[slot]) {
+            slots_[slot] = SlotUse::orphan;
+            orphans_.push_back(slot);
+        }
+    // Nothing was written: the commit only keeps the database handles open for everyone.
+    if (auto c = txn->commit(); !c) return fail(errc::internal_failure, c.error().message);
     std::unique_lock lk(pub_mu_);
     published_.clear();
     for (const auto& [name, e] : state_) published_[name] = e.meta;
@@ -252,16 +343,73 @@ void ShardStore::mark_updating(StreamMeta& m, uint64_t now) const {
 }
 
 Result<ShardStore::Effect> ShardStore::write_meta(lmdb::Txn& txn, std::shared_ptr<StreamMeta> m) {
+    TRIB_TRY(Effect claims, claim_slots(txn, *m));
     std::string text = nlohmann::json(*m).dump();
     if (auto r = lmdb::put(txn, streams_db_, m->name, text); !r)
         return fail(errc::internal_failure, r.error().message);
-    return Effect([this, m = std::move(m)]() mutable {
+    // Shards the new metadata no longer lists (expired) leave their slots to the purge.
+    std::vector<uint32_t> released;
+    if (const Entry* old = entry(m->name))
+        for (const auto& s : old->meta->shards)
+            if (!m->shard(s.index)) released.push_back(s.slot);
+    return Effect([this, m = std::move(m), claims = std::move(claims),
+                   released = std::move(released)]() mutable {
+        claims();
+        for (uint32_t slot : released) release_slot(slot);
         auto& e = state_[m->name];
         for (const auto& s : m->shards)
             if (!e.runtime.count(s.index)) e.runtime[s.index] = make_runtime();
+        std::erase_if(e.runtime, [&](const auto& kv) { return !m->shard(kv.first); });
         dirty_.push_back(m->name);
         e.meta = std::move(m);
     });
+}
+
+Result<ShardStore::Effect> ShardStore::claim_slots(lmdb::Txn& txn, StreamMeta& m) {
+    std::vector<std::pair<uint32_t, MDB_dbi>> claimed;
+    auto taken = [&](uint32_t slot) {
+        return std::any_of(claimed.begin(), claimed.end(),
+                           [&](const auto& c) { return c.first == slot; });
+    };
+    uint32_t fresh = static_cast<uint32_t>(slots_.size());
+    for (auto& s : m.shards) {
+        if (s.slot != kNoSlot) continue;
+        uint32_t slot = kNoSlot;
+        for (uint32_t i = 0; i < slots_.size() && slot == kNoSlot; ++i)
+            if (slots_[i] == SlotUse::free && !taken(i)) slot = i;
+        if (slot == kNoSlot) {
+            if (fresh >= opts_.max_shards)
+                return fail(errc::limit_exceeded,
+                            "This request would exceed the " + std::to_string(opts_.max_shards) +
+                                " shards this collector keeps (open, and closed within their "
+                                "retention period; the max_shards setting).");
+            slot = fresh++;
+        }
+        MDB_dbi dbi = slot_dbi_[slot].load();
+        if (!dbi) {
+            auto d = lmdb::open_db(txn, slot_name(slot).c_str(), MDB_CREATE);
+            if (!d) return fail(errc::internal_failure, d.error().message);
+            dbi = *d;
+        }
+        if (auto r = lmdb::put(txn, dbi, IndexKey(0).view(), encode_owner({m.id, s.index})); !r)
+            return fail(errc::internal_failure, r.error().message);
+        s.slot = slot;
+        claimed.emplace_back(slot, dbi);
+    }
+    if (claimed.empty()) return Effect([] {});
+    return Effect([this, claimed = std::move(claimed)] {
+        for (auto [slot, dbi] : claimed) {
+            if (slot >= slots_.size()) slots_.resize(slot + 1, SlotUse::free);
+            slots_[slot] = SlotUse::used;
+            slot_dbi_[slot].store(dbi, std::memory_order_release);
+        }
+    });
+}
+
+void ShardStore::release_slot(uint32_t slot) {
+    if (slot >= slots_.size() || slots_[slot] != SlotUse::used) return;
+    slots_[slot] = SlotUse::orphan;
+    orphans_.push_back(slot);
 }
 
 Result<void> ShardStore::check_active(const StreamMeta& m) const {
@@ -356,17 +504,7 @@ Result<void> ShardStore::delete_stream(std::string_view name, bool enforce) {
         }
         if (e->meta->status == StreamStatus::deleting) return Effect{};
         // Gone now; its records are purged in the background (the id is never reused).
-        if (auto r = lmdb::del(txn, streams_db_, name); !r)
-            return fail(errc::internal_failure, r.error().message);
-        auto ids = purge_ids_;
-        ids.push_back(e->meta->id);
-        if (auto r = lmdb::put(txn, meta_db_, kPurgeKey, nlohmann::json(ids).dump()); !r)
-            return fail(errc::internal_failure, r.error().message);
-        return Effect([this, n = std::string(name), ids = std::move(ids)] {
-            purge_ids_ = ids;
-            state_.erase(n);
-            dirty_.push_back(n);
-        });
+        return remove_stream(txn, *e->meta);
     });
 }
 
@@ -427,7 +565,7 @@ void ShardStore::maintenance() {
             });
     }
     if (trim_due) last_trim_ms_ = now;
-    if (!purge_ids_.empty())
+    if (!orphans_.empty())
         work.push_back([this](lmdb::Txn& txn) { return purge_some(txn); });
     if (work.empty()) return;
     std::vector<Job> jobs(work.size());
@@ -443,22 +581,24 @@ void ShardStore::maintenance() {
     }
 }
 
+// Deletes a stream's metadata; its slots become orphans that the purge empties and frees. On
+// restart they are found again as slots whose owner is no live shard.
+Result<ShardStore::Effect> ShardStore::remove_stream(lmdb::Txn& txn, const StreamMeta& m) {
+    if (auto r = lmdb::del(txn, streams_db_, m.name); !r)
+        return fail(errc::internal_failure, r.error().message);
+    std::vector<uint32_t> slots;
+    for (const auto& s : m.shards) slots.push_back(s.slot);
+    return Effect([this, n = m.name, slots = std::move(slots)] {
+        for (uint32_t slot : slots) release_slot(slot);
+        state_.erase(n);
+        dirty_.push_back(n);
+    });
+}
+
 Result<ShardStore::Effect> ShardStore::advance_status(lmdb::Txn& txn, const Entry& e, uint64_t) {
     auto m = std::make_shared<StreamMeta>(*e.meta);
     m->status_until_ms = 0;
-    if (m->status == StreamStatus::deleting) {
-        if (auto r = lmdb::del(txn, streams_db_, m->name); !r)
-            return fail(errc::internal_failure, r.error().message);
-        auto ids = purge_ids_;
-        ids.push_back(m->id);
-        if (auto r = lmdb::put(txn, meta_db_, kPurgeKey, nlohmann::json(ids).dump()); !r)
-            return fail(errc::internal_failure, r.error().message);
-        return Effect([this, n = m->name, ids = std::move(ids)] {
-            purge_ids_ = ids;
-            state_.erase(n);
-            dirty_.push_back(n);
-        });
-    }
+    if (m->status == StreamStatus::deleting) return remove_stream(txn, *m);
     m->status = StreamStatus::active;
     return write_meta(txn, std::move(m));
 }

@@ -51,7 +51,10 @@ struct StoreOptions {
     double read_calls_per_sec = 5;
     int64_t hour_ms = 3'600'000;  // length of a retention "hour" (tests shorten it)
     int64_t trim_interval_ms = 60'000;
-    uint32_t shard_limit = 20'000;  // account-wide open shard quota
+    uint32_t shard_limit = 500;  // account-wide open shard quota (AWS's default)
+    // Shards kept at once, open and closed (until retention expires them): each has its own
+    // LMDB database, and LMDB's per-transaction cost grows with the number of databases.
+    uint32_t max_shards = 1024;
     uint32_t on_demand_stream_limit = 50;
     std::function<uint64_t()> clock;  // epoch ms; defaults to the system clock
 };
@@ -211,19 +214,33 @@ private:
     ShardRuntime make_runtime() const;
     Result<Effect> trim_stream(lmdb::Txn& txn, const Entry& e, uint64_t now);
     Result<Effect> purge_some(lmdb::Txn& txn);
+    // Gives every shard of `m` without a slot one (a free slot, or a new database), and writes
+    // its owner entry. The effect records the claims.
+    Result<Effect> claim_slots(lmdb::Txn& txn, StreamMeta& m);
+    void release_slot(uint32_t slot);  // used → orphan (effect side)
+    Result<Effect> remove_stream(lmdb::Txn& txn, const StreamMeta& m);
+    // A cursor over the shard's slot, or nullopt when the slot no longer belongs to it (the
+    // stream was deleted, or the shard expired, and the slot was purged and reused).
+    Result<std::optional<lmdb::Cursor>> shard_cursor(lmdb::Txn& txn, const StreamMeta& m,
+                                                     const ShardMeta& s) const;
     Result<Effect> advance_status(lmdb::Txn& txn, const Entry& e, uint64_t now);
 
     std::string not_found(std::string_view name) const;
 
     StoreOptions opts_;
     lmdb::Env env_;
-    MDB_dbi streams_db_ = 0, records_db_ = 0, times_db_ = 0, meta_db_ = 0;
+    MDB_dbi streams_db_ = 0, times_db_ = 0, meta_db_ = 0;
+    // Slot databases by slot number; 0 = not created yet. Written by the writer (never closed
+    // once open), read by any thread for slots of published shards.
+    std::unique_ptr<std::atomic<MDB_dbi>[]> slot_dbi_;
 
     // Writer-thread state.
     std::map<std::string, Entry, std::less<>> state_;
     std::vector<std::string> dirty_;
     uint32_t next_stream_id_ = 1;
-    std::vector<uint32_t> purge_ids_;
+    enum class SlotUse : uint8_t { free, used, orphan };  // orphan: held by no shard, not empty
+    std::vector<SlotUse> slots_;  // by slot number, one per database created
+    std::vector<uint32_t> orphans_;
     uint64_t last_trim_ms_ = 0;
     std::atomic<bool> force_trim_{false};
 

@@ -1,8 +1,11 @@
 #include "collector/store/shard_store.h"
 
+#include "shared/lmdb/lmdb.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 namespace tributary::collector::store {
@@ -26,6 +29,7 @@ protected:
         o.clock = [this] { return now_; };
         o.throughput_limits = limits_;
         o.status_delay_ms = status_delay_ms_;
+        o.max_shards = max_shards_;
         o.hour_ms = 1000;
         o.trim_interval_ms = 1'000'000'000;
         store_.reset();
@@ -56,6 +60,7 @@ protected:
     bool limits_ = false;
     size_t map_size_ = size_t(256) << 20;
     int64_t status_delay_ms_ = 0;
+    uint32_t max_shards_ = 1024;
     std::unique_ptr<ShardStore> store_;
 };
 
@@ -328,6 +333,113 @@ TEST_F(ShardStoreTest, ConcurrentPutsAreGroupCommittedInOrder) {
     for (auto& t : threads) t.join();
     for (const auto& s : seqs) EXPECT_TRUE(std::is_sorted(s.begin(), s.end()));
     EXPECT_EQ(read_all("s", 0).size(), 200u);
+}
+
+TEST_F(ShardStoreTest, EveryShardHasASlotOfItsOwn) {
+    create("a", 3);
+    create("b", 2);
+    std::set<uint32_t> slots;
+    for (const auto* name : {"a", "b"})
+        for (const auto& s : store_->find(name)->shards) slots.insert(s.slot);
+    EXPECT_EQ(slots.size(), 5u);
+    EXPECT_LT(*slots.rbegin(), 5u);  // the lowest free slots
+}
+
+TEST_F(ShardStoreTest, MaxShardsBoundsTheShardsKept) {
+    max_shards_ = 2;
+    open();
+    create("a", 2);
+    auto r = store_->create_stream({.name = "b", .shard_count = 1, .tags = {}});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, errc::limit_exceeded);
+    EXPECT_NE(r.error().message.find("max_shards"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(store_->find("b"));
+    // The failed request left nothing behind: a reopen finds exactly the first stream.
+    open();
+    EXPECT_TRUE(store_->find("a"));
+    EXPECT_FALSE(store_->find("b"));
+}
+
+TEST_F(ShardStoreTest, DeletedStreamsSlotsArePurgedAndReused) {
+    max_shards_ = 2;
+    open();
+    create("a", 2);
+    put("a", {"k1", "k2", "k3", "k4", "k5", "k6"});
+    auto stale = store_->find("a");
+    ASSERT_TRUE(store_->delete_stream("a", false));
+    ASSERT_TRUE(store_->run_maintenance());  // purges the orphaned slots
+    create("b", 2);                           // fits only in the freed slots
+    put("b", {"k1", "k2", "k3", "k4", "k5", "k6"}, "new");
+    auto b = store_->find("b");
+    std::set<uint32_t> old_slots{stale->shards[0].slot, stale->shards[1].slot};
+    EXPECT_EQ(old_slots, (std::set<uint32_t>{b->shards[0].slot, b->shards[1].slot}));
+    // A reader still holding the deleted stream's metadata sees nothing of the new owner's.
+    for (const auto& s : stale->shards) {
+        auto r = store_->read(*stale, s, 0, 100, 1 << 20);
+        ASSERT_TRUE(r);
+        EXPECT_TRUE(r->records.empty());
+        EXPECT_TRUE(r->at_end);
+    }
+    size_t total = read_all("b", 0).size() + read_all("b", 1).size();
+    EXPECT_EQ(total, 6u);
+    for (const auto& rec : read_all("b", 0)) EXPECT_EQ(rec.data, "new");
+}
+
+TEST_F(ShardStoreTest, OrphanedSlotsAreFoundAgainAfterRestart) {
+    max_shards_ = 1;
+    open();
+    create("a", 1);
+    put("a", {"x", "y"});
+    ASSERT_TRUE(store_->delete_stream("a", false));
+    open();  // whether or not the purge ran, the slot is recognised as no live shard's
+    ASSERT_TRUE(store_->run_maintenance());
+    create("b", 1);
+    EXPECT_TRUE(read_all("b", 0).empty());
+    put("b", {"z"});
+    ASSERT_EQ(read_all("b", 0).size(), 1u);
+    EXPECT_EQ(read_all("b", 0)[0].partition_key, "z");
+}
+
+TEST_F(ShardStoreTest, ExpiredClosedShardsGiveTheirSlotsBack) {
+    max_shards_ = 3;
+    open();
+    create("s", 1);
+    put("s", {"a"});
+    auto m = store_->find("s");
+    ASSERT_TRUE(store_->split_shard("s", "shardId-000000000000",
+                                    HashKey(m->shards[0].end.value() / 2)));
+    EXPECT_EQ(store_->find("s")->shards.size(), 3u);  // every slot in use
+    now_ += 25 * 1000;                                // past 24 "hours" of retention
+    ASSERT_TRUE(store_->run_maintenance());            // the parent expires...
+    ASSERT_TRUE(store_->run_maintenance());            // ...and its slot is purged
+    ASSERT_EQ(store_->find("s")->shards.size(), 2u);
+    // Merging the children needs one more slot: the parent's.
+    ASSERT_TRUE(store_->merge_shards("s", "shardId-000000000001", "shardId-000000000002"));
+    auto after = store_->find("s");
+    ASSERT_EQ(after->shards.size(), 3u);
+    put("s", {"b", "c"});
+    const ShardMeta& child = after->shards.back();
+    EXPECT_EQ(store_->read(*after, child, 0, 10, 1 << 20)->records.size(), 2u);
+}
+
+TEST_F(ShardStoreTest, RefusesADataDirectoryOfStorageFormatOne) {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    {
+        auto env = lmdb::Env::open(dir_, {.map_size = size_t(16) << 20});
+        ASSERT_TRUE(env);
+        auto txn = lmdb::Txn::begin_write(*env);
+        ASSERT_TRUE(txn);
+        ASSERT_TRUE(lmdb::open_db(*txn, "records"));
+        ASSERT_TRUE(txn->commit());
+    }
+    StoreOptions o;
+    o.data_dir = dir_;
+    o.map_size = map_size_;
+    auto s = ShardStore::open(o);
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.error().message.find("storage format 1"), std::string::npos) << s.error().message;
 }
 
 }  // namespace

@@ -23,18 +23,29 @@ Result<std::vector<PutOutcome>> ShardStore::put_records(std::string_view name,
     auto r = submit([&](lmdb::Txn& txn) -> Result<Effect> {
         TRIB_TRY(Entry * e, live_entry(name));
         const StreamMeta& m = *e->meta;
-        auto cur = lmdb::Cursor::open(txn, records_db_);
-        if (!cur) return fail(errc::internal_failure, cur.error().message);
-        std::map<uint32_t, ShardRuntime> touched;
+        // Each shard appends to its own database: MDB_APPEND fills pages completely and never
+        // splits one in the middle of the tree.
+        struct Touched {
+            ShardRuntime rt;
+            lmdb::Cursor cur;
+        };
+        std::map<uint32_t, Touched> touched;
         uint64_t now = now_ms();
         for (size_t i = 0; i < entries.size(); ++i) {
             const PutEntry& pe = entries[i];
             const ShardMeta* shard = m.route(keys[i]);
             TRIB_ASSERT(shard, "open shards must cover the whole hash-key space");
-            auto [it, fresh] = touched.try_emplace(shard->index);
-            if (fresh) it->second = e->runtime.at(shard->index);
-            ShardRuntime& rt = it->second;
+            auto it = touched.find(shard->index);
+            if (it == touched.end()) {
+                auto cur = lmdb::Cursor::open(txn, slot_dbi_[shard->slot].load());
+                if (!cur) return fail(errc::internal_failure, cur.error().message);
+                it = touched.try_emplace(shard->index, Touched{e->runtime.at(shard->index),
+                                                               std::move(*cur)})
+                         .first;
+            }
+            ShardRuntime& rt = it->second.rt;
             PutOutcome& o = out[i];
+            o = PutOutcome{};
             o.shard = shard->index;
             if (opts_.throughput_limits) {
                 double bytes = double(pe.data.size() + pe.partition_key.size());
@@ -51,17 +62,18 @@ Result<std::vector<PutOutcome>> ShardStore::put_records(std::string_view name,
             uint64_t arrival = std::max(now, rt.last_arrival_ms);
             bool new_second = rt.last_arrival_ms == 0 || arrival / 1000 != rt.last_arrival_ms / 1000;
             rt.last_arrival_ms = arrival;
-            RecordKey k(m.id, shard->index, index);
+            IndexKey k(index);
             // MDB_RESERVE: LMDB hands back the space and the record is encoded straight into
             // the page, saving a copy of every record.
             MDB_val kv = lmdb::val(k.view());
             MDB_val vv{kRecordHeaderSize + pe.partition_key.size() + pe.data.size(), nullptr};
-            if (int rc = mdb_cursor_put(cur->get(), &kv, &vv, MDB_RESERVE); rc)
+            if (int rc = mdb_cursor_put(it->second.cur.get(), &kv, &vv, MDB_APPEND | MDB_RESERVE);
+                rc)
                 return fail(errc::internal_failure,
                             std::string("mdb_cursor_put: ") + mdb_strerror(rc));
             encode_record(arrival, pe.partition_key, pe.data, static_cast<char*>(vv.mv_data));
             if (new_second) {
-                RecordKey tk(m.id, shard->index, arrival / 1000);
+                TimeKey tk(shard->slot, arrival / 1000);
                 char iv[8];
                 lmdb::put_be64(iv, index);
                 if (auto p = lmdb::put(txn, times_db_, tk.view(), std::string_view(iv, 8)); !p)
@@ -70,8 +82,11 @@ Result<std::vector<PutOutcome>> ShardStore::put_records(std::string_view name,
             o.ok = true;
             o.sequence = shard->sequence(index, arrival / 1000);
         }
-        return Effect([this, e, touched = std::move(touched), &entries, &out, id = m.id] {
-            for (auto& [ix, rt] : touched) e->runtime[ix] = rt;
+        // The cursors close here, before the transaction ends; only the runtimes live on.
+        std::vector<std::pair<uint32_t, ShardRuntime>> runtimes;
+        for (auto& [ix, t] : touched) runtimes.emplace_back(ix, t.rt);
+        return Effect([this, e, runtimes = std::move(runtimes), &entries, &out, id = m.id] {
+            for (const auto& [ix, rt] : runtimes) e->runtime[ix] = rt;
             std::map<uint32_t, std::pair<uint64_t, uint64_t>> per_shard;  // records, bytes
             for (size_t i = 0; i < entries.size(); ++i) {
                 if (!out[i].ok) continue;
@@ -122,16 +137,18 @@ Result<ReadResult> ShardStore::visit(const StreamMeta& m, const ShardMeta& s, ui
     }
     auto txn = lmdb::Txn::begin_read(env_);
     if (!txn) return fail(errc::internal_failure, txn.error().message);
-    auto cur = lmdb::Cursor::open(*txn, records_db_);
-    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    TRIB_TRY(auto cur, shard_cursor(*txn, m, s));
     ReadResult rr;
-    from = std::max(from, s.trim_index);
+    from = std::max<uint64_t>({from, s.trim_index, 1});
     rr.next_index = from;
-    RecordKey k(m.id, s.index, from);
-    auto ok = cur->seek(k.view());
     size_t bytes = 0, count = 0;
+    if (!cur) {  // the stream is gone: nothing to read
+        rr.at_end = true;
+        return rr;
+    }
+    auto ok = cur->seek(IndexKey(from).view());
     uint64_t cutoff = now - std::min<uint64_t>(now, uint64_t(m.retention_hours) * opts_.hour_ms);
-    while (ok && *ok && same_shard(cur->key(), m.id, s.index)) {
+    while (ok && *ok) {
         RecordView rv;
         if (!decode_record(cur->value(), rv))
             return fail(errc::internal_failure, "corrupt record in shard " + s.id().to_string());
@@ -153,7 +170,7 @@ Result<ReadResult> ShardStore::visit(const StreamMeta& m, const ShardMeta& s, ui
         ok = cur->next();
     }
     if (!ok) return fail(errc::internal_failure, ok.error().message);
-    rr.at_end = !*ok || !same_shard(cur->key(), m.id, s.index);
+    rr.at_end = !*ok;
     if (rr.at_end) rr.millis_behind = 0;
     ctr->get_records_calls++;
     ctr->outgoing_records += count;
@@ -166,38 +183,48 @@ Result<ReadResult> ShardStore::visit(const StreamMeta& m, const ShardMeta& s, ui
     return rr;
 }
 
+Result<std::optional<lmdb::Cursor>> ShardStore::shard_cursor(lmdb::Txn& txn, const StreamMeta& m,
+                                                             const ShardMeta& s) const {
+    MDB_dbi dbi = s.slot < opts_.max_shards ? slot_dbi_[s.slot].load(std::memory_order_acquire) : 0;
+    if (!dbi) return std::optional<lmdb::Cursor>{};
+    // The owner entry proves the slot still holds this shard in this snapshot: a reader with
+    // metadata of a deleted stream must not see the records of the slot's next owner.
+    std::string_view owner;
+    auto g = lmdb::get(txn, dbi, IndexKey(0).view(), owner);
+    if (!g) return fail(errc::internal_failure, g.error().message);
+    SlotOwner o;
+    if (!*g || !decode_owner(owner, o) || o != SlotOwner{m.id, s.index})
+        return std::optional<lmdb::Cursor>{};
+    auto cur = lmdb::Cursor::open(txn, dbi);
+    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    return std::optional<lmdb::Cursor>(std::move(*cur));
+}
+
 Result<uint64_t> ShardStore::latest_index(const StreamMeta& m, const ShardMeta& s) {
     auto txn = lmdb::Txn::begin_read(env_);
     if (!txn) return fail(errc::internal_failure, txn.error().message);
-    auto cur = lmdb::Cursor::open(*txn, records_db_);
-    if (!cur) return fail(errc::internal_failure, cur.error().message);
-    RecordKey past(m.id, s.index, ~uint64_t(0));
-    auto found = cur->seek(past.view());
-    if (!found) return fail(errc::internal_failure, found.error().message);
-    auto back = *found ? cur->prev() : cur->last();
-    if (!back) return fail(errc::internal_failure, back.error().message);
     uint64_t next = std::max(s.next_index, s.trim_index);
-    if (*back && same_shard(cur->key(), m.id, s.index))
-        next = std::max(next, key_index(cur->key()) + 1);
+    TRIB_TRY(auto cur, shard_cursor(*txn, m, s));
+    if (!cur) return next;
+    auto last = cur->last();
+    if (!last) return fail(errc::internal_failure, last.error().message);
+    if (*last && key_index(cur->key()) > 0) next = std::max(next, key_index(cur->key()) + 1);
     return next;
 }
 
 Result<uint64_t> ShardStore::index_at(const StreamMeta& m, const ShardMeta& s, uint64_t ts_ms) {
     auto txn = lmdb::Txn::begin_read(env_);
     if (!txn) return fail(errc::internal_failure, txn.error().message);
+    TRIB_TRY(auto cur, shard_cursor(*txn, m, s));
+    if (!cur) return latest_index(m, s);
     auto times = lmdb::Cursor::open(*txn, times_db_);
     if (!times) return fail(errc::internal_failure, times.error().message);
-    RecordKey tk(m.id, s.index, ts_ms / 1000);
-    auto found = times->seek(tk.view());
+    auto found = times->seek(TimeKey(s.slot, ts_ms / 1000).view());
     if (!found) return fail(errc::internal_failure, found.error().message);
-    if (!*found || !same_shard(times->key(), m.id, s.index)) return latest_index(m, s);
-    uint64_t start = std::max(lmdb::get_be64(times->value().data()), s.trim_index);
+    if (!*found || !time_key_in_slot(times->key(), s.slot)) return latest_index(m, s);
+    uint64_t start = std::max<uint64_t>({lmdb::get_be64(times->value().data()), s.trim_index, 1});
     // Skip the records of that second that arrived before ts_ms.
-    auto cur = lmdb::Cursor::open(*txn, records_db_);
-    if (!cur) return fail(errc::internal_failure, cur.error().message);
-    RecordKey k(m.id, s.index, start);
-    for (auto ok = cur->seek(k.view()); ok && *ok && same_shard(cur->key(), m.id, s.index);
-         ok = cur->next()) {
+    for (auto ok = cur->seek(IndexKey(start).view()); ok && *ok; ok = cur->next()) {
         RecordView rv;
         if (decode_record(cur->value(), rv) && rv.arrival_ms >= ts_ms) return key_index(cur->key());
     }
@@ -213,18 +240,17 @@ Result<ShardStore::Effect> ShardStore::trim_stream(lmdb::Txn& txn, const Entry& 
     uint64_t span = uint64_t(m.retention_hours) * uint64_t(opts_.hour_ms);
     if (now <= span) return Effect{};
     uint64_t cutoff = now - span;
-    auto cur = lmdb::Cursor::open(txn, records_db_);
-    if (!cur) return fail(errc::internal_failure, cur.error().message);
     auto tcur = lmdb::Cursor::open(txn, times_db_);
     if (!tcur) return fail(errc::internal_failure, tcur.error().message);
     auto nm = std::make_shared<StreamMeta>(m);
     bool changed = false;
     size_t deleted = 0;
     for (auto& s : nm->shards) {
-        RecordKey k(m.id, s.index, s.trim_index);
-        auto ok = cur->seek(k.view());
+        auto cur = lmdb::Cursor::open(txn, slot_dbi_[s.slot].load());
+        if (!cur) return fail(errc::internal_failure, cur.error().message);
+        auto ok = cur->seek(IndexKey(std::max<uint64_t>(s.trim_index, 1)).view());
         uint64_t trim = s.trim_index;
-        while (ok && *ok && same_shard(cur->key(), m.id, s.index) && deleted < kBudget) {
+        while (ok && *ok && deleted < kBudget) {
             RecordView rv;
             if (decode_record(cur->value(), rv) && rv.arrival_ms >= cutoff) break;
             trim = key_index(cur->key()) + 1;
@@ -234,10 +260,9 @@ Result<ShardStore::Effect> ShardStore::trim_stream(lmdb::Txn& txn, const Entry& 
         }
         if (!ok) return fail(errc::internal_failure, ok.error().message);
         // Time-index entries of whole seconds before the cutoff.
-        RecordKey tk(m.id, s.index, 0);
-        for (auto t = tcur->seek(tk.view()); t && *t && same_shard(tcur->key(), m.id, s.index);
-             t = tcur->next()) {
-            if (key_index(tcur->key()) >= cutoff / 1000) break;
+        for (auto t = tcur->seek(TimeKey(s.slot, 0).view());
+             t && *t && time_key_in_slot(tcur->key(), s.slot); t = tcur->next()) {
+            if (time_key_secs(tcur->key()) >= cutoff / 1000) break;
             if (auto d = tcur->del(); !d) return fail(errc::internal_failure, d.error().message);
         }
         if (trim != s.trim_index) {
@@ -258,35 +283,31 @@ Result<ShardStore::Effect> ShardStore::trim_stream(lmdb::Txn& txn, const Entry& 
     return write_meta(txn, std::move(nm));
 }
 
+// Empties one orphaned slot (a deleted stream's or an expired shard's), a bounded number of
+// entries per pass; an empty slot is free for the next new shard.
 Result<ShardStore::Effect> ShardStore::purge_some(lmdb::Txn& txn) {
     constexpr size_t kBudget = 50'000;
-    uint32_t id = purge_ids_.front();
-    auto cur = lmdb::Cursor::open(txn, records_db_);
-    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    uint32_t slot = orphans_.front();
     size_t deleted = 0;
-    bool done = true;
-    for (MDB_dbi dbi : {records_db_, times_db_}) {
-        auto c = lmdb::Cursor::open(txn, dbi);
-        if (!c) return fail(errc::internal_failure, c.error().message);
-        RecordKey k(id, 0, 0);
-        auto ok = c->seek(k.view());
-        while (ok && *ok && key_stream(c->key()) == id) {
-            if (deleted >= kBudget) {
-                done = false;
-                break;
-            }
-            if (auto d = c->del(); !d) return fail(errc::internal_failure, d.error().message);
-            ++deleted;
-            ok = c->next();
-        }
-        if (!ok) return fail(errc::internal_failure, ok.error().message);
-    }
-    if (!done) return Effect{};
-    auto ids = purge_ids_;
-    ids.erase(ids.begin());
-    if (auto r = lmdb::put(txn, meta_db_, "purge_stream_ids", nlohmann::json(ids).dump()); !r)
-        return fail(errc::internal_failure, r.error().message);
-    return Effect([this, ids = std::move(ids)] { purge_ids_ = ids; });
+    auto cur = lmdb::Cursor::open(txn, slot_dbi_[slot].load());
+    if (!cur) return fail(errc::internal_failure, cur.error().message);
+    auto ok = cur->first();
+    for (; ok && *ok && deleted < kBudget; ok = cur->next(), ++deleted)
+        if (auto d = cur->del(); !d) return fail(errc::internal_failure, d.error().message);
+    if (!ok) return fail(errc::internal_failure, ok.error().message);
+    bool records_left = *ok;
+    auto tcur = lmdb::Cursor::open(txn, times_db_);
+    if (!tcur) return fail(errc::internal_failure, tcur.error().message);
+    auto t = tcur->seek(TimeKey(slot, 0).view());
+    for (; t && *t && time_key_in_slot(tcur->key(), slot) && deleted < kBudget;
+         t = tcur->next(), ++deleted)
+        if (auto d = tcur->del(); !d) return fail(errc::internal_failure, d.error().message);
+    if (!t) return fail(errc::internal_failure, t.error().message);
+    if (records_left || (*t && time_key_in_slot(tcur->key(), slot))) return Effect{};
+    return Effect([this, slot] {
+        std::erase(orphans_, slot);
+        slots_[slot] = SlotUse::free;
+    });
 }
 
 void ShardStore::render_metrics(std::string& out) const {

@@ -72,7 +72,8 @@ void to_json(nlohmann::json& j, const StreamMeta& m) {
                              {"created_ms", s.created_ms},
                              {"create_secs", s.create_secs},
                              {"trim_index", s.trim_index},
-                             {"next_index", s.next_index}};
+                             {"next_index", s.next_index},
+                             {"slot", s.slot}};
         opt_to(js, "parent", s.parent);
         opt_to(js, "adjacent_parent", s.adjacent_parent);
         opt_to(js, "closed_ms", s.closed_ms);
@@ -88,7 +89,7 @@ void to_json(nlohmann::json& j, const StreamMeta& m) {
         opt_to(jc, "policy", c.policy);
         consumers.push_back(std::move(jc));
     }
-    j = {{"version", 1},
+    j = {{"version", 2},
          {"id", m.id},
          {"name", m.name},
          {"arn", m.arn},
@@ -129,6 +130,7 @@ void from_json(const nlohmann::json& j, StreamMeta& m) {
         s.create_secs = js.at("create_secs").get<uint64_t>();
         s.trim_index = js.value("trim_index", uint64_t(1));
         s.next_index = js.value("next_index", uint64_t(1));
+        s.slot = js.at("slot").get<uint32_t>();
         opt_from(js, "parent", s.parent);
         opt_from(js, "adjacent_parent", s.adjacent_parent);
         opt_from(js, "closed_ms", s.closed_ms);

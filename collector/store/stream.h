@@ -29,6 +29,7 @@ struct ShardMeta {
     std::optional<uint64_t> closed_ms;
     uint64_t trim_index = 1;  // first seq_index not yet removed by retention
     uint64_t next_index = 1;  // persisted only when the shard closes or is trimmed empty
+    uint32_t slot = UINT32_MAX;  // the LMDB database holding its records (rec/NNNNNN)
 
     bool open() const { return !closed_ms; }
     ShardId id() const { return ShardId(index); }
