@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <future>
 
 #include <pthread.h>
@@ -77,6 +78,11 @@ std::string ShardStore::not_found(std::string_view name) const {
 
 Result<void> ShardStore::init() {
     if (opts_.max_shards == 0) return fail(errc::internal_failure, "max_shards must be at least 1");
+    std::error_code ec;
+    std::filesystem::create_directories(opts_.data_dir, ec);
+    if (ec)
+        return fail(errc::internal_failure,
+                    "cannot create the data directory " + opts_.data_dir + ": " + ec.message());
     auto env = lmdb::Env::open(opts_.data_dir,
                                {.map_size = opts_.map_size,
                                 .max_dbs = opts_.max_shards + 8,

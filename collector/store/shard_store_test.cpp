@@ -422,6 +422,16 @@ TEST_F(ShardStoreTest, ExpiredClosedShardsGiveTheirSlotsBack) {
     EXPECT_EQ(store_->read(*after, child, 0, 10, 1 << 20)->records.size(), 2u);
 }
 
+TEST_F(ShardStoreTest, CreatesAMissingDataDirectory) {
+    store_.reset();
+    StoreOptions o;
+    o.data_dir = dir_ + "/nested/data";
+    o.map_size = map_size_;
+    auto s = ShardStore::open(o);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_TRUE(std::filesystem::exists(dir_ + "/nested/data/data.mdb"));
+}
+
 TEST_F(ShardStoreTest, RefusesADataDirectoryOfStorageFormatOne) {
     store_.reset();
     std::filesystem::remove_all(dir_);
