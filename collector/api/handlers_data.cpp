@@ -1,5 +1,6 @@
 // The data plane: PutRecord, PutRecords, GetShardIterator, GetRecords.
 
+#include <charconv>
 #include <ctime>
 
 #include "collector/api/errc.h"
@@ -305,6 +306,18 @@ json get_records_tail(Context& ctx, const GetRecordsPlan& p, const store::ReadRe
     return out;
 }
 
+// Epoch milliseconds as JSON seconds with three decimals (1795712571.123).
+void append_epoch_seconds(std::string& out, uint64_t ms) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + 24, ms / 1000);
+    unsigned frac = static_cast<unsigned>(ms % 1000);
+    *end++ = '.';
+    *end++ = static_cast<char>('0' + frac / 100);
+    *end++ = static_cast<char>('0' + frac / 10 % 10);
+    *end++ = static_cast<char>('0' + frac % 10);
+    out.append(buf, end);
+}
+
 // JSON string body of `s`, with invalid UTF-8 (possible from CBOR clients) as U+FFFD.
 void append_json_string(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -362,18 +375,19 @@ Result<json> get_records(Context& ctx, const Input& in) {
 Result<std::string> get_records_json_text(Context& ctx, const Input& in) {
     TRIB_TRY(auto p, plan_get_records(ctx, in));
     bool kms = p.stream->encryption_type == "KMS";
-    std::string out = "{\"Records\":[";
+    std::string out;
+    // Room for a full answer of small records without regrowing; a 10 MiB answer regrows a
+    // few times (each a copy at memory speed).
+    out.reserve(std::min<size_t>(p.limit, 4096) * 200 + 64);
+    out += "{\"Records\":[";
     bool first = true;
     auto rr = ctx.store.visit(*p.stream, *p.shard, p.from, p.limit, kMaxGetRecordsBytes,
                               [&](const store::RecordRef& r) {
         out += first ? "{\"SequenceNumber\":\"" : ",{\"SequenceNumber\":\"";
         first = false;
-        out += r.sequence.to_string();
-        char ts[96];
-        int n = std::snprintf(ts, sizeof ts, "\",\"ApproximateArrivalTimestamp\":%llu.%03llu",
-                              static_cast<unsigned long long>(r.arrival_ms / 1000),
-                              static_cast<unsigned long long>(r.arrival_ms % 1000));
-        out.append(ts, static_cast<size_t>(n));
+        r.sequence.append_to(out);
+        out += "\",\"ApproximateArrivalTimestamp\":";
+        append_epoch_seconds(out, r.arrival_ms);
         out += ",\"Data\":\"";
         encoding::base64_encode_append(r.data, out);
         out += "\",\"PartitionKey\":";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 
 #include "shared/crypto/digest.h"
 
@@ -29,18 +30,6 @@ struct U192 {
         }
         return carry == 0;
     }
-    // this /= d; returns the remainder.
-    uint64_t div(uint64_t d) {
-        u128 rem = 0;
-        for (int i = 2; i >= 0; --i) {
-            u128 cur = (rem << 64) | w[i];
-            w[i] = static_cast<uint64_t>(cur / d);
-            rem = cur % d;
-        }
-        return static_cast<uint64_t>(rem);
-    }
-    bool is_zero() const { return w[0] == 0 && w[1] == 0 && w[2] == 0; }
-
     uint64_t bits(unsigned pos, unsigned n) const {
         uint64_t out = 0;
         for (unsigned i = 0; i < n; ++i) {
@@ -49,28 +38,7 @@ struct U192 {
         }
         return out;
     }
-    void set_bits(unsigned pos, unsigned n, uint64_t v) {
-        for (unsigned i = 0; i < n; ++i) {
-            unsigned b = pos + i;
-            if ((v >> i) & 1) w[b / 64] |= uint64_t(1) << (b % 64);
-        }
-    }
 };
-
-std::string to_decimal(U192 v) {
-    if (v.is_zero()) return "0";
-    // Nineteen digits per division: a 56-digit number takes three.
-    constexpr uint64_t kChunk = 10'000'000'000'000'000'000ULL;
-    uint64_t parts[11];
-    int n = 0;
-    while (!v.is_zero()) parts[n++] = v.div(kChunk);
-    char buf[11 * 19 + 1];
-    int len = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(parts[n - 1]));
-    for (int i = n - 2; i >= 0; --i)
-        len += std::snprintf(buf + len, sizeof buf - size_t(len), "%019llu",
-                             static_cast<unsigned long long>(parts[i]));
-    return std::string(buf, static_cast<size_t>(len));
-}
 
 // Bit positions of the version-2 layout, from the least significant end.
 constexpr unsigned kVersionPos = 0, kShardIxPos = 4, kSeqTimePos = 36, kPadPos = 72,
@@ -140,16 +108,65 @@ std::optional<SequenceNumber> SequenceNumber::parse(std::string_view s) {
     return n;
 }
 
+// Formatting is on every read path (10,000 numbers per GetRecords), so the fields are packed
+// with word operations and the 188-bit value is cut into 19-digit chunks by 128/64-bit
+// divisions whose quotients always fit in 64 bits.
+void SequenceNumber::append_to(std::string& out) const {
+    constexpr uint64_t kMask36 = (uint64_t(1) << 36) - 1;
+    uint64_t t = seq_time_secs & kMask36, c = shard_create_secs & kMask36;
+    uint64_t w[3] = {
+        2 | uint64_t(shard_index) << 4 | t << 36,                      // bits 0..63
+        t >> 28 | seq_index << 16,                                     // bits 64..127
+        seq_index >> 48 | uint64_t(shard_index & 0xf) << 16 | c << 20 | uint64_t(2) << 56,
+    };
+    static_assert(kSeqTimePos == 36 && kSeqIndexPos == 80 && kShardNibblePos == 144 &&
+                  kCreatePos == 148 && kLeadPos == 184);
+    constexpr uint64_t kChunk = 10'000'000'000'000'000'000ULL;
+    auto div_chunk = [&]() {  // w /= 10^19, returns the remainder
+        uint64_t rem = 0;
+        for (int i = 2; i >= 0; --i) {
+#if defined(__x86_64__)
+            uint64_t q;
+            asm("divq %4" : "=a"(q), "=d"(rem) : "a"(w[i]), "d"(rem), "r"(kChunk));
+            w[i] = q;
+#else
+            u128 cur = (u128(rem) << 64) | w[i];
+            w[i] = static_cast<uint64_t>(cur / kChunk);
+            rem = static_cast<uint64_t>(cur % kChunk);
+#endif
+        }
+        return rem;
+    };
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    char buf[64];
+    char* end = buf + sizeof buf;
+    char* p = end;
+    for (;;) {
+        uint64_t chunk = div_chunk();
+        bool last = (w[0] | w[1] | w[2]) == 0;
+        char* stop = last ? nullptr : p - 19;  // inner chunks are zero-padded to 19 digits
+        while (chunk >= 100 || (stop && p - 2 >= stop)) {
+            std::memcpy(p -= 2, kPairs + 2 * (chunk % 100), 2);
+            chunk /= 100;
+        }
+        if (stop) {
+            while (p > stop) *--p = static_cast<char>('0' + chunk % 10), chunk /= 10;
+            continue;
+        }
+        if (chunk >= 10) std::memcpy(p -= 2, kPairs + 2 * chunk, 2);
+        else *--p = static_cast<char>('0' + chunk);
+        break;
+    }
+    out.append(p, static_cast<size_t>(end - p));
+}
+
 std::string SequenceNumber::to_string() const {
-    U192 v;
-    v.set_bits(kVersionPos, 4, 2);
-    v.set_bits(kShardIxPos, 32, shard_index);
-    v.set_bits(kSeqTimePos, 36, seq_time_secs & ((uint64_t(1) << 36) - 1));
-    v.set_bits(kSeqIndexPos, 64, seq_index);
-    v.set_bits(kShardNibblePos, 4, shard_index & 0xf);
-    v.set_bits(kCreatePos, 36, shard_create_secs & ((uint64_t(1) << 36) - 1));
-    v.set_bits(kLeadPos, 4, 2);
-    return to_decimal(v);
+    std::string out;
+    append_to(out);
+    return out;
 }
 
 bool is_hash_key_text(std::string_view s) { return is_decimal(s, 39); }

@@ -66,6 +66,7 @@ struct SequenceNumber {
     // Decimal text → fields; nullopt when not a version-2 number.
     static std::optional<SequenceNumber> parse(std::string_view decimal);
     std::string to_string() const;
+    void append_to(std::string& out) const;  // the decimal digits of to_string()
     auto operator<=>(const SequenceNumber&) const = default;
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace tributary::collector::store {
 
 TEST(HashKey, RoutesByMd5OfPartitionKeyBigEndian) {
@@ -67,6 +69,20 @@ TEST(SequenceNumber, ConsecutiveShardStartsDifferByKinesaliteConstant) {
     while (diff.size() > 1 && diff.back() == '0') diff.pop_back();
     std::reverse(diff.begin(), diff.end());
     EXPECT_EQ(diff, "22300745198530623141535718272648361505980432");
+}
+
+TEST(SequenceNumber, FormatsEveryFieldRangeAndRoundTrips) {
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 20000; ++i) {
+        SequenceNumber s{rng() & ((uint64_t(1) << 36) - 1), static_cast<uint32_t>(rng()),
+                         rng() & SequenceNumber::kMaxSeqIndex, rng() & ((uint64_t(1) << 36) - 1)};
+        if (i % 4 == 0) s.seq_index = i;  // small indexes: runs of zero digits mid-number
+        std::string text = s.to_string();
+        ASSERT_EQ(SequenceNumber::parse(text), s) << text;
+        std::string appended = "x";
+        s.append_to(appended);
+        ASSERT_EQ(appended, "x" + text);
+    }
 }
 
 TEST(SequenceNumber, RejectsOtherVersionsAndGarbage) {
