@@ -58,7 +58,7 @@ std::optional<HashKey> HashKey::parse(std::string_view s) {
 }
 
 HashKey HashKey::of_partition_key(std::string_view pk) {
-    std::string d = crypto::md5(pk);
+    auto d = crypto::md5_bytes(pk);
     u128 v = 0;
     for (unsigned char c : d) v = (v << 8) | c;
     return HashKey(v);
