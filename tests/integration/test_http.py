@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 import socket
 import time
 import unittest
@@ -120,6 +121,11 @@ def kinesis(op: str, payload: dict, extra: dict[str, str] | None = None) -> byte
     return request("POST", "/", headers, body)
 
 
+def call(conn: Conn, op: str, payload: dict) -> Response:
+    conn.send(kinesis(op, payload))
+    return conn.read_response()
+
+
 @collector_only("tests the collector's own HTTP transport")
 class HttpTransportTest(ServerTestCase):
     stream = ""
@@ -140,17 +146,13 @@ class HttpTransportTest(ServerTestCase):
                     break
                 time.sleep(0.05)
 
-    def call(self, conn: Conn, op: str, payload: dict) -> Response:
-        conn.send(kinesis(op, payload))
-        return conn.read_response()
-
     def read_back(self, sequence_number: str) -> bytes:
         with Conn(self.server.port) as c:
-            it = self.call(c, "GetShardIterator", {
+            it = call(c, "GetShardIterator", {
                 "StreamName": self.stream, "ShardId": "shardId-000000000000",
                 "ShardIteratorType": "AT_SEQUENCE_NUMBER",
                 "StartingSequenceNumber": sequence_number}).json["ShardIterator"]
-            records = self.call(c, "GetRecords", {"ShardIterator": it, "Limit": 1}).json["Records"]
+            records = call(c, "GetRecords", {"ShardIterator": it, "Limit": 1}).json["Records"]
         self.assertEqual(records[0]["SequenceNumber"], sequence_number)
         return base64.b64decode(records[0]["Data"])
 
@@ -205,7 +207,7 @@ class HttpTransportTest(ServerTestCase):
     def test_keep_alive_serves_many_requests_on_one_connection(self):
         with Conn(self.server.port) as c:
             for _ in range(20):
-                resp = self.call(c, "ListStreams", {})
+                resp = call(c, "ListStreams", {})
                 self.assertEqual(resp.status, 200, resp)
                 self.assertIn(self.stream, resp.json["StreamNames"])
                 self.assertIsNone(resp.header("Connection"))
@@ -296,7 +298,7 @@ class HttpTransportTest(ServerTestCase):
 
     def test_metrics(self):
         with Conn(self.server.port) as c:
-            self.assertEqual(self.call(c, "ListStreams", {}).status, 200)
+            self.assertEqual(call(c, "ListStreams", {}).status, 200)
             c.send(request("GET", "/metrics", {}))
             resp = c.read_response()
         self.assertEqual(resp.status, 200, resp)
@@ -323,16 +325,61 @@ class HttpTransportTest(ServerTestCase):
                                     b"\x00\x00\x00\x00")
             quitter.close()
             time.sleep(0.1)
-            resp = self.call(other, "ListStreams", {})
+            resp = call(other, "ListStreams", {})
             self.assertEqual(resp.status, 200, resp)
         self.assertEqual(self.read_back(self._put_one(b"after")), b"after")
 
     def _put_one(self, data: bytes) -> str:
         with Conn(self.server.port) as c:
-            resp = self.call(c, "PutRecord", {"StreamName": self.stream, "PartitionKey": "k",
+            resp = call(c, "PutRecord", {"StreamName": self.stream, "PartitionKey": "k",
                                               "Data": base64.b64encode(data).decode()})
         self.assertEqual(resp.status, 200, resp)
         return resp.json["SequenceNumber"]
+
+
+@collector_only("tests the collector's own shutdown")
+class HttpShutdownTest(unittest.TestCase):
+    def test_sigterm_with_an_idle_keep_alive_connection_exits_promptly(self):
+        with Collector() as server:
+            with Conn(server.port) as idle:
+                idle.send(request("GET", "/health", {}))
+                self.assertEqual(idle.read_response().status, 200)
+                started = time.monotonic()
+                self.assertEqual(server.stop(), 0)
+                self.assertLess(time.monotonic() - started, 5.0)
+                self.assertTrue(idle.closed_by_peer())
+
+    def test_sigterm_answers_the_request_in_flight(self):
+        # The request's body is still arriving when SIGTERM comes: it is read, answered (with
+        # Connection: close) and durable, and the process then exits 0.
+        with Collector() as server:
+            name = unique_name("stop")
+            with Conn(server.port) as c:
+                c.send(kinesis("CreateStream", {"StreamName": name, "ShardCount": 1}))
+                self.assertEqual(c.read_response().status, 200)
+            body = json.dumps({"StreamName": name, "PartitionKey": "k",
+                               "Data": base64.b64encode(b"in flight").decode()}).encode()
+            with Conn(server.port) as c:
+                c.send(request("POST", "/", {"Content-Type": JSON,
+                                             "X-Amz-Target": "Kinesis_20131202.PutRecord",
+                                             "Content-Length": str(len(body))}) + body[:10])
+                time.sleep(0.2)
+                server.proc.send_signal(signal.SIGTERM)
+                time.sleep(0.2)
+                c.send(body[10:])
+                resp = c.read_response()
+                self.assertEqual(resp.status, 200, resp)
+                self.assertEqual(resp.header("Connection"), "close")
+                self.assertTrue(c.closed_by_peer())
+            server.proc.wait(timeout=10)  # exits by itself
+            self.assertEqual(server.stop(), 0)
+            server.start()
+            with Conn(server.port) as c:
+                it = call(c, "GetShardIterator", {
+                    "StreamName": name, "ShardId": "shardId-000000000000",
+                    "ShardIteratorType": "TRIM_HORIZON"}).json["ShardIterator"]
+                records = call(c, "GetRecords", {"ShardIterator": it}).json["Records"]
+            self.assertEqual([base64.b64decode(r["Data"]) for r in records], [b"in flight"])
 
 
 if __name__ == "__main__":
