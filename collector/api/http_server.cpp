@@ -215,7 +215,7 @@ private:
         auto& req = parser_->get();
         if (auto len = parser_->content_length())
             req.body().reserve(*len + kJsonPadding);  // the string reader's reserve(len) keeps it
-        if (beast::iequals(req[http::field::expect], "100-continue")) {
+        if (req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue")) {
             continue_.emplace(http::status::continue_, req.version());
             http::async_write(stream_, *continue_,
                               [self = this->shared_from_this()](error_code ec, size_t) {
@@ -350,6 +350,7 @@ private:
         if (closing_) return;
         closing_ = true;
         auto& tcp = beast::get_lowest_layer(stream_);
+        if (stopped_idle_) return tcp.close();  // nothing to say to an idle peer at stop()
         tcp.expires_after(kLingerTimeout);
         if constexpr (kTls) {
             stream_.async_shutdown([self = this->shared_from_this()](error_code) {
@@ -372,8 +373,10 @@ private:
     }
 
     void stop_if_idle() {
-        if (waiting_for_request_ && buffer_.size() == 0)
+        if (waiting_for_request_ && buffer_.size() == 0) {
+            stopped_idle_ = true;
             beast::get_lowest_layer(stream_).socket().cancel();
+        }
     }
 
     Shared& shared_;
@@ -390,6 +393,7 @@ private:
     bool waiting_for_request_ = false;
     bool answered_bad_request_ = false;
     bool closing_ = false;
+    bool stopped_idle_ = false;
     std::array<char, 4096> discard_{};
 };
 
