@@ -12,7 +12,8 @@
 // Content-Length + 64 bytes of padding (simdjson's). Content-Length above max_body_bytes is
 // answered 413 before the body is read (also chunked bodies that outgrow it, as they arrive);
 // `Expect: 100-continue` gets its interim answer; a malformed request gets 400; either closes
-// the connection. Connections idle (or stalled mid-request) for 120 s are closed.
+// the connection. Timeouts: 120 s for a request (header and body, counted from the end of the
+// previous answer) and 120 s to write an answer; then the connection is closed.
 //
 // Lifecycle: start() opens the listeners and starts the threads; stop() (or the destructor)
 // stops accepting, closes idle connections, lets the requests in flight be answered (at most
