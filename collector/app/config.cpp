@@ -38,7 +38,8 @@ constexpr Option kOptions[] = {
     {"shard_limit", Type::integer, "account-wide open shard quota (default 500, as AWS)"},
     {"max_shards", Type::integer,
      "shards kept at once, open and closed within retention; one LMDB database each (1024)"},
-    {"threads", Type::integer, "HTTP worker threads (default 64)"},
+    {"threads", Type::integer, "HTTP worker threads, the bound on requests in flight (64)"},
+    {"io_threads", Type::integer, "HTTP socket threads; 0 = one per core, at least 2 (0)"},
     {"log_level", Type::string, "debug, info, warn or error"},
     {"credentials", Type::credentials,
      "list of {access_key_id, secret_access_key}; when set, SigV4 is required"},
@@ -122,6 +123,7 @@ Result<void> apply(Config& c, const Option& o, const json& v, const std::string&
             c.store.max_shards = static_cast<uint32_t>(n);
         }
         else if (k == "threads") c.server.threads = static_cast<size_t>(std::max<int64_t>(n, 4));
+        else if (k == "io_threads") c.server.io_threads = static_cast<size_t>(std::min<int64_t>(n, 64));
     } else {
         if (!v.is_array()) return config_error(where, k, "expected a list of objects");
         for (const auto& e : v) {
