@@ -1,6 +1,9 @@
 #include "shared/encoding/base64.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <random>
 
 namespace tributary::encoding {
 
@@ -22,6 +25,22 @@ TEST(Base64, DecodeRoundTripsAllByteValues) {
         auto d = base64_decode(base64_encode(s));
         ASSERT_TRUE(d);
         EXPECT_EQ(*d, s);
+    }
+}
+
+TEST(Base64, EncodingMatchesOpenSslForEveryLengthAndByte) {
+    std::mt19937 rng(11);
+    for (size_t n = 0; n < 300; ++n) {
+        std::string s(n, '\0');
+        for (auto& c : s) c = static_cast<char>(rng());
+        std::string want(4 * ((n + 2) / 3) + 1, '\0');
+        int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(want.data()),
+                                  reinterpret_cast<const unsigned char*>(s.data()),
+                                  static_cast<int>(n));
+        want.resize(static_cast<size_t>(len));
+        std::string got = "prefix";
+        base64_encode_append(s, got);
+        ASSERT_EQ(got, "prefix" + want) << "length " << n;
     }
 }
 
