@@ -179,6 +179,7 @@ HttpReply Api::handle(const HttpExchange& req) {
     auto body = decode(req.body, format);
     if (body && format == Format::json && target == "Kinesis_20131202.GetRecords") {
         Context ctx(store_, options_, iterators_);
+        ctx.reply_buffers = &reply_buffers_;
         auto text = handlers::get_records_json_text(ctx, Input(*body, format));
         account(text.has_value());
         if (!text) return error_reply(text.error(), format, reply_ct);

@@ -14,6 +14,7 @@
 
 #include "collector/api/context.h"
 #include "collector/api/iterator.h"
+#include "shared/buffer_pool.h"
 
 namespace tributary::collector::api {
 
@@ -39,6 +40,11 @@ public:
     HttpReply handle(const HttpExchange& request);
     void render_metrics(std::string& out) const;
 
+    // Large strings for the transport to reuse: request bodies (take one for a body of known
+    // length) and answers (hand each back once it is written). See shared/buffer_pool.h.
+    BufferPool& body_buffers() { return body_buffers_; }
+    void recycle(std::string&& reply_body) { reply_buffers_.give(std::move(reply_body)); }
+
 private:
     Api(store::ShardStore& store, ApiOptions options, std::string key_material);
     HttpReply reply(int status, std::string_view content_type, std::string body) const;
@@ -54,6 +60,9 @@ private:
         std::array<std::atomic<uint64_t>, kBuckets> buckets{};
     };
     std::unique_ptr<OpStats[]> stats_;
+    // A PutRecords body is ~0.7 MB; a GetRecords answer up to ~16 MB.
+    BufferPool body_buffers_{32, 64 << 10, 12 << 20};
+    BufferPool reply_buffers_{4, 1 << 20, 32 << 20};
 };
 
 }  // namespace tributary::collector::api

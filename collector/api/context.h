@@ -12,6 +12,7 @@
 #include "collector/api/iterator.h"
 #include "collector/api/validation.h"
 #include "collector/store/shard_store.h"
+#include "shared/buffer_pool.h"
 
 namespace tributary::collector::api {
 
@@ -32,6 +33,7 @@ public:
     store::ShardStore& store;
     const ApiOptions& options;
     const IteratorCodec& iterators;
+    BufferPool* reply_buffers = nullptr;  // where a large answer may take its string from
 
     // Reads StreamName and/or StreamARN (either is enough; both must agree) into `v`'s
     // clauses; returns the stream name, or nullopt when neither was usable.

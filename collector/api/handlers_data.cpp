@@ -375,10 +375,14 @@ Result<json> get_records(Context& ctx, const Input& in) {
 Result<std::string> get_records_json_text(Context& ctx, const Input& in) {
     TRIB_TRY(auto p, plan_get_records(ctx, in));
     bool kms = p.stream->encryption_type == "KMS";
-    std::string out;
-    // Room for a full answer of small records without regrowing; a 10 MiB answer regrows a
-    // few times (each a copy at memory speed).
-    out.reserve(std::min<size_t>(p.limit, 4096) * 200 + 64);
+    // Room for the largest answer this request allows (base64 of the data, ~160 bytes of JSON
+    // around each record), so the string never regrows; from the pool its pages are mapped
+    // already. A full answer of 1 KiB records is ~15.6 MB.
+    size_t max_data = std::min<size_t>(kMaxGetRecordsBytes,
+                                       p.limit * size_t(p.stream->max_record_kib) * 1024);
+    size_t estimate = p.limit * 160 + (max_data + 2) / 3 * 4 + 64;
+    std::string out = ctx.reply_buffers ? ctx.reply_buffers->take(estimate) : std::string();
+    out.reserve(estimate);
     out += "{\"Records\":[";
     bool first = true;
     auto rr = ctx.store.visit(*p.stream, *p.shard, p.from, p.limit, kMaxGetRecordsBytes,

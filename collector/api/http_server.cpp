@@ -225,8 +225,10 @@ private:
             return answer_and_close(text_reply(413, "Request entity too large\n", "text/plain"));
         if (ec) return fail("read_header", ec);
         auto& req = parser_->get();
-        if (auto len = parser_->content_length())
-            req.body().reserve(*len + kJsonPadding);  // the string reader's reserve(len) keeps it
+        // A recycled buffer when one is big enough (its pages are mapped already); the string
+        // reader's own reserve(len) keeps the larger capacity.
+        if (auto len = parser_->content_length(); len && *len > 0)
+            req.body() = shared_.api.body_buffers().take(*len + kJsonPadding);
         if (req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue")) {
             continue_.emplace(http::status::continue_, req.version());
             http::async_write(stream_, *continue_,
@@ -286,6 +288,7 @@ private:
                 if (ex.body.capacity() < ex.body.size() + kJsonPadding)
                     ex.body.reserve(ex.body.size() + kJsonPadding);
                 reply_ = shared_.api.handle(ex);
+                shared_.api.body_buffers().give(std::move(ex.body));
             }
         } catch (const std::exception& e) {
             // Last line of defence: the request fails, the server stays up.
@@ -322,6 +325,7 @@ private:
         beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
         http::async_write(stream_, res_, [self = this->shared_from_this()](error_code ec, size_t) {
             bool again = self->res_.keep_alive();
+            self->shared_.api.recycle(std::move(self->res_.body()));
             self->res_ = {};  // frees a large answer before the connection idles
             if (ec) return self->fail("write", ec);
             if (!again) return self->close();
