@@ -310,6 +310,76 @@ process.on('SIGTERM', () => process.exit(0));
 """
 
 
+def agent_binary() -> Path:
+    return Path(os.environ.get("TRIB_AGENT") or REPO / "build" / "agent" / "tributary-agent")
+
+
+class Agent(_Server):
+    """A tributary-agent process with an agent.json written from `config` (a dict).
+
+    `spoolDirectory` and `statusListen` are filled in (a directory under the agent's temporary
+    root, a free loopback port) unless the config sets them; readiness is GET /health on the
+    status port. `write_config()` may be called again before a restart.
+    """
+
+    name = "agent"
+
+    def __init__(self, config: dict, binary: str | os.PathLike | None = None) -> None:
+        super().__init__()
+        self.binary = Path(binary) if binary else agent_binary()
+        if not self.binary.is_file():
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise ServerError(f"agent binary not found: {self.binary} (set TRIB_AGENT)")
+        self.config = dict(config)
+        self.config_path = self.root / "agent.json"
+
+    def write_config(self) -> None:
+        cfg = dict(self.config)
+        cfg.setdefault("spoolDirectory", str(self.root / "spool"))
+        cfg["statusListen"] = f"127.0.0.1:{self.port}"
+        self.config_path.write_text(json.dumps(cfg, indent=2))
+
+    def _spawn(self) -> None:
+        self.write_config()
+        super()._spawn()
+
+    def _command(self) -> list[str]:
+        return [str(self.binary), "--config", str(self.config_path)]
+
+    def _ready(self) -> bool:
+        status, _ = http_get(self.port, "/health")
+        return status == 200
+
+    def status(self) -> dict:
+        status, body = http_get(self.port, "/status", timeout=5)
+        if status != 200:
+            raise ServerError(f"GET /status answered {status}")
+        return json.loads(body)
+
+
+def read_stream(endpoint: str, stream: str, timeout: float = 30.0,
+                expect: int | None = None) -> list[tuple[str, bytes]]:
+    """Every record of `stream` as (shard id, data), each shard from TRIM_HORIZON in order,
+    shards in ListShards order. With `expect`, polls until that many records are there or
+    `timeout` passes."""
+    client = boto3_client(endpoint)
+    deadline = time.monotonic() + timeout
+    while True:
+        out: list[tuple[str, bytes]] = []
+        for shard in client.list_shards(StreamName=stream)["Shards"]:
+            it = client.get_shard_iterator(StreamName=stream, ShardId=shard["ShardId"],
+                                           ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            while it:
+                resp = client.get_records(ShardIterator=it, Limit=10000)
+                out.extend((shard["ShardId"], r["Data"]) for r in resp["Records"])
+                if not resp["Records"] and resp.get("MillisBehindLatest", 0) == 0:
+                    break
+                it = resp.get("NextShardIterator")
+        if expect is None or len(out) >= expect or time.monotonic() > deadline:
+            return out
+        time.sleep(0.2)
+
+
 class Kinesalite(_Server):
     """npm kinesalite@3.3.3 from tests/node, in memory, listening on loopback only.
 
