@@ -1,0 +1,287 @@
+#include "agent/engine/flow.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace tributary::agent::engine {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A source that hands out its lines in slices, with the index reached as the checkpoint.
+class FakeSource : public Source {
+public:
+    explicit FakeSource(std::vector<std::string> lines) : lines_(std::move(lines)) {}
+    Result<std::vector<SourceBatch>> read(size_t max_records, size_t) override {
+        std::lock_guard lk(mu_);
+        std::vector<SourceBatch> out;
+        if (next_ >= lines_.size()) return out;
+        SourceBatch b;
+        while (next_ < lines_.size() && b.records.size() < std::min<size_t>(max_records, 7))
+            b.records.push_back(lines_[next_++]);
+        b.checkpoint_key = "tail/f";
+        b.checkpoint_value = std::to_string(next_);
+        out.push_back(std::move(b));
+        return out;
+    }
+    std::chrono::milliseconds next_wakeup() const override { return 10ms; }
+    void describe(nlohmann::json& out) const override { out.push_back({{"path", "fake"}}); }
+
+private:
+    std::mutex mu_;
+    std::vector<std::string> lines_;
+    size_t next_ = 0;
+};
+
+class FakeSpool : public SpoolPort {
+public:
+    size_t capacity = 1'000'000;
+    std::map<std::string, std::string> checkpoints;
+
+    Result<size_t> append(std::string_view queue, std::span<const SpoolRecord> records,
+                          std::span<const CheckpointWrite> ckpts) override {
+        std::lock_guard lk(mu_);
+        auto& q = queues_[std::string(queue)];
+        if (q.size() + records.size() > capacity)
+            return fail(std::make_error_code(std::errc::no_space_on_device), "full");
+        uint64_t now = static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count());
+        for (const auto& r : records)
+            q.push_back({next_id_++, std::string(r.partition_key), std::string(r.data), now});
+        for (const auto& c : ckpts) {
+            if (c.value) checkpoints[c.key] = *c.value;
+            else checkpoints.erase(c.key);
+        }
+        return size_t(0);
+    }
+    bool is_full(const Error& e) const override {
+        return e.code == std::make_error_code(std::errc::no_space_on_device);
+    }
+    Result<std::vector<SpoolEntry>> peek(std::string_view queue, size_t max_records,
+                                         size_t) override {
+        std::lock_guard lk(mu_);
+        auto& q = queues_[std::string(queue)];
+        return std::vector<SpoolEntry>(q.begin(), q.begin() + std::min(max_records, q.size()));
+    }
+    Result<void> remove(std::string_view queue, std::span<const uint64_t> ids) override {
+        std::lock_guard lk(mu_);
+        auto& q = queues_[std::string(queue)];
+        std::erase_if(q, [&](const SpoolEntry& e) {
+            return std::find(ids.begin(), ids.end(), e.id) != ids.end();
+        });
+        return {};
+    }
+    Result<uint64_t> next_batch_sequence(std::string_view queue) override {
+        std::lock_guard lk(mu_);
+        return ++seqs_[std::string(queue)];
+    }
+    Depth depth(std::string_view queue) const override {
+        std::lock_guard lk(mu_);
+        auto it = queues_.find(std::string(queue));
+        if (it == queues_.end() || it->second.empty()) return {};
+        uint64_t bytes = 0;
+        for (const auto& e : it->second) bytes += e.data.size();
+        return {it->second.size(), bytes, it->second.front().enqueued_ms};
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::map<std::string, std::vector<SpoolEntry>> queues_;
+    std::map<std::string, uint64_t> seqs_;
+    uint64_t next_id_ = 1;
+};
+
+// A sink that records what reached each stream and follows a script of outcomes.
+struct FakeSink {
+    std::mutex mu;
+    std::map<std::string, std::vector<std::string>> delivered;
+    std::vector<uint64_t> sequences;
+    // Called per batch; may fail the whole call or single records.
+    std::function<SendOutcome(std::span<const OutRecord>)> script;
+
+    SendFn fn() {
+        return [this](std::string_view stream, std::span<const OutRecord> recs, std::string_view,
+                      uint64_t seq) {
+            std::lock_guard lk(mu);
+            sequences.push_back(seq);
+            SendOutcome o;
+            if (script) o = script(recs);
+            else o = {SendStatus::ok, std::vector<SendStatus>(recs.size(), SendStatus::ok), false, ""};
+            if (o.status == SendStatus::ok)
+                for (size_t i = 0; i < recs.size(); ++i)
+                    if (o.records[i] == SendStatus::ok)
+                        delivered[std::string(stream)].emplace_back(recs[i].data);
+            return o;
+        };
+    }
+    size_t count(const std::string& stream) {
+        std::lock_guard lk(mu);
+        return delivered[stream].size();
+    }
+};
+
+std::vector<std::string> lines(size_t n) {
+    std::vector<std::string> v;
+    for (size_t i = 0; i < n; ++i) v.push_back("line-" + std::to_string(i));
+    return v;
+}
+
+FlowSpec spec() {
+    FlowSpec s;
+    s.id = "kinesis:s:/x";
+    s.stream = "s";
+    s.max_batch_records = 10;
+    s.max_batch_age = 20ms;
+    s.retry_initial = 1ms;
+    s.retry_max = 5ms;
+    return s;
+}
+
+bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+        if (done()) return true;
+        std::this_thread::sleep_for(2ms);
+    }
+    return done();
+}
+
+TEST(Flow, DeliversEveryRecordInOrderAndCheckpointsWithThem) {
+    FakeSpool spool;
+    FakeSink sink;
+    Flow flow(spec(), std::make_unique<FakeSource>(lines(95)), nullptr, spool, sink.fn());
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 95; }));
+    flow.stop(1s);
+    EXPECT_EQ(sink.delivered["s"], lines(95));
+    EXPECT_EQ(spool.checkpoints["tail/f"], "95");
+    EXPECT_EQ(spool.depth(spec().id).records, 0u);
+}
+
+TEST(Flow, RetriesOnlyTheRecordsThatFailed) {
+    FakeSpool spool;
+    FakeSink sink;
+    int calls = 0;
+    sink.script = [&](std::span<const OutRecord> recs) {
+        SendOutcome o{SendStatus::ok, std::vector<SendStatus>(recs.size(), SendStatus::ok), false, ""};
+        if (++calls == 1) {  // the first batch: records 2 and 5 throttled
+            o.records[2] = o.records[5] = SendStatus::retry;
+            o.throttled = true;
+        }
+        return o;
+    };
+    auto s = spec();
+    s.max_batch_age = 300ms;  // the first batch is all ten records
+    Flow flow(s, std::make_unique<FakeSource>(lines(10)), nullptr, spool, sink.fn());
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 10; }));
+    flow.stop(1s);
+    auto& got = sink.delivered["s"];
+    std::vector<std::string> want = lines(10);
+    // The eight that succeeded, then the two retried, each exactly once.
+    std::vector<std::string> first(want.begin(), want.end());
+    first.erase(first.begin() + 5);
+    first.erase(first.begin() + 2);
+    first.push_back("line-2");
+    first.push_back("line-5");
+    EXPECT_EQ(got, first);
+}
+
+TEST(Flow, AFailedCallIsResentAsTheSameBatchWithTheSameSequence) {
+    FakeSpool spool;
+    FakeSink sink;
+    int calls = 0;
+    sink.script = [&](std::span<const OutRecord> recs) {
+        if (++calls <= 3) return SendOutcome{SendStatus::retry, {}, false, "connection refused"};
+        return SendOutcome{SendStatus::ok, std::vector<SendStatus>(recs.size(), SendStatus::ok),
+                           false, ""};
+    };
+    auto s = spec();
+    s.max_batch_age = 1s;  // only full batches go out, so the first call carries 10 records
+    Flow flow(s, std::make_unique<FakeSource>(lines(10)), nullptr, spool, sink.fn());
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 10; }));
+    flow.stop(1s);
+    ASSERT_GE(sink.sequences.size(), 4u);
+    EXPECT_EQ(sink.sequences[0], sink.sequences[1]);
+    EXPECT_EQ(sink.sequences[1], sink.sequences[3]);
+    EXPECT_EQ(sink.delivered["s"], lines(10));
+}
+
+TEST(Flow, AFullSpoolStopsReadingWithoutLosingRecords) {
+    FakeSpool spool;
+    spool.capacity = 12;  // smaller than the source: the reader must wait for the sender
+    FakeSink sink;
+    Flow flow(spec(), std::make_unique<FakeSource>(lines(200)), nullptr, spool, sink.fn());
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 200; }));
+    flow.stop(1s);
+    EXPECT_EQ(sink.delivered["s"], lines(200));
+}
+
+TEST(Flow, RejectedRecordsTravelInAMarkerOrToTheErrorStream) {
+    Transform upper = [](std::string& r, std::string& step) {
+        if (r.find('3') != std::string::npos) {
+            step = "LOGTOJSON";
+            return false;
+        }
+        r = "ok:" + r;
+        return true;
+    };
+    {
+        FakeSpool spool;
+        FakeSink sink;
+        Flow flow(spec(), std::make_unique<FakeSource>(lines(5)), upper, spool, sink.fn());
+        flow.start();
+        ASSERT_TRUE(wait_for([&] { return sink.count("s") == 5; }));
+        flow.stop(1s);
+        auto marker = nlohmann::json::parse(sink.delivered["s"][3]);
+        EXPECT_EQ(marker["unparsed"], "line-3");
+        EXPECT_EQ(marker["processor"], "LOGTOJSON");
+        EXPECT_EQ(sink.delivered["s"][4], "ok:line-4");
+        EXPECT_EQ(flow.status()["records_unparsed"], 1);
+    }
+    {
+        FakeSpool spool;
+        FakeSink sink;
+        auto s = spec();
+        s.error_stream = "errors";
+        Flow flow(s, std::make_unique<FakeSource>(lines(5)), upper, spool, sink.fn());
+        flow.start();
+        ASSERT_TRUE(wait_for([&] { return sink.count("s") == 4 && sink.count("errors") == 1; }));
+        flow.stop(1s);
+        EXPECT_EQ(sink.delivered["errors"], std::vector<std::string>{"line-3"});
+    }
+}
+
+TEST(Flow, WaitsForTheBufferAgeBeforeSendingAPartialBatch) {
+    FakeSpool spool;
+    FakeSink sink;
+    auto s = spec();
+    s.max_batch_age = 400ms;
+    Flow flow(s, std::make_unique<FakeSource>(lines(3)), nullptr, spool, sink.fn());
+    auto t0 = std::chrono::steady_clock::now();
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 3; }));
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 350ms);
+    flow.stop(1s);
+}
+
+TEST(Flow, StopDrainsWhatIsSpooledWithinTheDeadline) {
+    FakeSpool spool;
+    FakeSink sink;
+    auto s = spec();
+    s.max_batch_age = 60s;  // would never send on age alone
+    Flow flow(s, std::make_unique<FakeSource>(lines(4)), nullptr, spool, sink.fn());
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return spool.depth(s.id).records == 4; }));
+    flow.stop(2s);
+    EXPECT_EQ(sink.delivered["s"], lines(4));
+}
+
+}  // namespace
+}  // namespace tributary::agent::engine

@@ -1,0 +1,95 @@
+#pragma once
+// The engine's view of the modules it drives: a source, the processors, the spool and a sink.
+// engine.cpp adapts the concrete modules (sources/tail, sources/metrics, processors, buffer,
+// sinks/https) to these; tests substitute their own. Keeping the flow logic behind these small
+// interfaces is what lets flow_test.cpp exercise ordering, retries and the full policies
+// without files, LMDB or a network.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "shared/result.h"
+
+namespace tributary::agent::engine {
+
+// --- source ---
+struct SourceBatch {
+    std::vector<std::string> records;  // in source order
+    std::string checkpoint_key;        // empty: the source keeps no position (metrics)
+    std::optional<std::string> checkpoint_value;  // nullopt with a key: erase it (file finished)
+    uint64_t truncated = 0;                       // records cut to the size limit
+};
+
+class Source {
+public:
+    virtual ~Source() = default;
+    // What is available now, bounded; never waits.
+    virtual Result<std::vector<SourceBatch>> read(size_t max_records, size_t max_bytes) = 0;
+    virtual int wait_fd() const { return -1; }  // readable when something changed
+    virtual std::chrono::milliseconds next_wakeup() const = 0;
+    virtual void describe(nlohmann::json& out) const = 0;  // status: files and offsets
+};
+
+// --- processors --- Transforms a record in place; false when a step rejected it (record
+// unchanged, `failed_step` names the step).
+using Transform = std::function<bool(std::string& record, std::string& failed_step)>;
+
+// --- spool ---
+struct SpoolRecord {
+    std::string_view partition_key, data;
+};
+struct CheckpointWrite {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: erase
+};
+struct SpoolEntry {
+    uint64_t id = 0;
+    std::string partition_key, data;
+    uint64_t enqueued_ms = 0;
+};
+
+class SpoolPort {
+public:
+    virtual ~SpoolPort() = default;
+    // Appends to `queue` and applies the checkpoint writes in one durable transaction; returns
+    // how many old entries the drop_oldest policy removed. Errors: full (is_full() says so;
+    // nothing written), anything else from storage.
+    virtual Result<size_t> append(std::string_view queue, std::span<const SpoolRecord> records,
+                                  std::span<const CheckpointWrite> checkpoints) = 0;
+    virtual bool is_full(const Error& e) const = 0;
+    // The oldest entries of `queue`, in order.
+    virtual Result<std::vector<SpoolEntry>> peek(std::string_view queue, size_t max_records,
+                                                 size_t max_bytes) = 0;
+    virtual Result<void> remove(std::string_view queue, std::span<const uint64_t> ids) = 0;
+    virtual Result<uint64_t> next_batch_sequence(std::string_view queue) = 0;
+    struct Depth {
+        uint64_t records = 0, bytes = 0, oldest_enqueued_ms = 0;
+    };
+    virtual Depth depth(std::string_view queue) const = 0;
+};
+
+// --- sink ---
+enum class SendStatus { ok, retry, fatal };
+struct OutRecord {
+    std::string_view partition_key, data;
+};
+struct SendOutcome {
+    SendStatus status = SendStatus::retry;  // of the call; ok → see `records`
+    std::vector<SendStatus> records;        // one per record when status == ok
+    bool throttled = false;
+    std::string error;
+};
+// Sends one batch for `queue` to `stream`; `batch_sequence` tags it for the collector's
+// duplicate detection (docs/agent-delivery.md). Blocking.
+using SendFn = std::function<SendOutcome(std::string_view stream, std::span<const OutRecord> records,
+                                         std::string_view queue, uint64_t batch_sequence)>;
+
+}  // namespace tributary::agent::engine
