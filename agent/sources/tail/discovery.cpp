@@ -274,8 +274,19 @@ void Tail::Impl::rescan(Clock::time_point now) {
             if (adopt(fd, fst, path, p, now)) continue;
             orphans.push_back(p);
         }
+        if (auto off = copy_offset(fd, fst)) {
+            TRIB_LOG(info, "tail_copy_detected").kv("path", path).kv("offset", *off);
+            add(fd, fst, path, *off, now);
+            continue;
+        }
         add(fd, fst, path, 0, now);  // appeared after open(): read from its beginning
     }
+    // A held checkpoint whose file is gone for good will never be matched: let it go.
+    std::erase_if(held, [&](const Position& p) {
+        if (seen.count({p.dev, p.ino})) return false;
+        orphans.push_back(p);
+        return true;
+    });
     for (auto& t : files) {
         if (t->gone || seen.count({t->dev, t->ino})) continue;
         t->gone = true;
@@ -294,6 +305,24 @@ void Tail::Impl::rescan(Clock::time_point now) {
     note_problems(std::move(problems_now));
     last_rescan = now;
     dirty = false;
+}
+
+// The copy step of copytruncate creates a new file that starts with the bytes of a file we
+// follow (before or after its truncation). When the glob matches the copy too, reading it from
+// 0 would duplicate everything already read; it continues where the original stood instead.
+// Demands a full-size head fingerprint and the marker before the offset, so unrelated files
+// that merely share a short header are not mistaken for copies.
+std::optional<uint64_t> Tail::Impl::copy_offset(int fd, const struct stat& st) {
+    for (auto& t : files) {
+        for (const Position& p : {position_of(*t), t->before_truncation.value_or(Position{})}) {
+            if (p.fingerprint_bytes < kFingerprintMax || p.offset == 0) continue;
+            Position as_copy = p;
+            as_copy.dev = uint64_t(st.st_dev);
+            as_copy.ino = uint64_t(st.st_ino);
+            if (position_matches(fd, st, as_copy)) return p.offset;
+        }
+    }
+    return std::nullopt;
 }
 
 // Logs each unreadable path once when it becomes unreadable (or its error changes) and once

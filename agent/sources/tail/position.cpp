@@ -71,6 +71,7 @@ bool hash_range(int fd, uint64_t from, uint32_t len, uint64_t& out) {
 }
 
 std::string Position::encode() const {
+    TRIB_ASSERT(key.size() <= 0xffff && path.size() <= 0xffff, "tail position field too long");
     std::string s;
     s.reserve(kFixed + key.size() + path.size());
     s.push_back(char(kVersion));

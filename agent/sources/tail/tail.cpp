@@ -57,6 +57,7 @@ Result<std::vector<Batch>> Tail::read(size_t max_records, size_t max_bytes) {
         out.push_back(std::move(b));
     }
     m.orphans.clear();
+    if (max_records == 0) return out;
 
     if (m.watcher && m.watcher->drain().structure) m.dirty = true;
     if ((m.dirty && now - m.last_rescan >= m.opt.poll_interval) ||
@@ -165,6 +166,7 @@ bool Tail::Impl::truncated(Tracked& t, Sink& sink, Clock::time_point now, uint64
         more = true;
         return false;
     }
+    t.before_truncation = position_of(t);
     ++counters.truncations;
     TRIB_LOG(warn, "tail_file_truncated")
         .kv("path", t.path)

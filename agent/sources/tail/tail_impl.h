@@ -47,6 +47,7 @@ struct Tracked {
     Clock::time_point last_growth;
     bool gone = false;  // no longer at a path matching the glob
     bool finished = false;
+    std::optional<Position> before_truncation;  // to recognise the copy of a copytruncate
 };
 
 struct Tail::Impl {
@@ -79,6 +80,7 @@ struct Tail::Impl {
     bool adopt(int fd, const struct stat& st, const std::string& path, const Position& p,
                Clock::time_point now);
     void note_problems(std::map<std::string, int> now);
+    std::optional<uint64_t> copy_offset(int fd, const struct stat& st);
 
     // tail.cpp
     void read_file(Tracked& t, Sink& sink, Clock::time_point now);

@@ -183,3 +183,37 @@ TEST(TailRotation, OlderGenerationIsReadBeforeItsSuccessor) {
 
 }  // namespace
 }  // namespace tributary::agent::sources::tail
+
+namespace tributary::agent::sources::tail {
+namespace {
+
+using testing::append;
+using testing::Collected;
+using testing::drive;
+using testing::open_tail;
+using testing::options;
+using testing::TempDir;
+
+TEST(TailRotation, CopytruncateCopyMatchedByGlobContinuesWhereOriginalStood) {
+    TempDir d;
+    std::string log = d / "app.log";
+    std::string lines;
+    for (int i = 0; i < 100; ++i) lines += "line number " + std::to_string(i) + "\n";
+    append(log, lines);
+    auto tail = open_tail(options(d / "app.log*"));
+    Collected c;
+    drive(*tail, c, 100);
+    append(log, "late\n");  // written after our last read, before logrotate's copy
+    std::filesystem::copy_file(log, d / "app.log.1");
+    ASSERT_EQ(::truncate(log.c_str(), 0), 0);
+    append(log, "fresh\n");
+    drive(*tail, c, 102);
+    drive(*tail, c, 0, 100ms);
+    ASSERT_EQ(c.records.size(), 102u);  // no line of the copy read twice
+    std::vector<std::string> tail_end(c.records.end() - 2, c.records.end());
+    std::sort(tail_end.begin(), tail_end.end());
+    EXPECT_EQ(tail_end, (std::vector<std::string>{"fresh", "late"}));
+}
+
+}  // namespace
+}  // namespace tributary::agent::sources::tail
