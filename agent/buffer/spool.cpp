@@ -174,9 +174,18 @@ Result<void> Spool::Impl::load() {
     TRIB_TRY(bool has_next, lmdb::get(txn, meta_db, layout::kNextFlowKey, v));
     if (has_next && v.size() == 4) next_flow = lmdb::get_be32(v.data());
 
+    TRIB_TRY_VOID(load_flows(txn));
+    TRIB_TRY_VOID(txn.commit());
+    for (const auto& [name, st] : flows) publish(name, st);
+    return {};
+}
+
+// A write transaction's cursors die with it, so they must be closed before it commits: this
+// function's cursors end with its scope.
+Result<void> Spool::Impl::load_flows(lmdb::Txn& txn) {
     TRIB_TRY(auto cur, lmdb::Cursor::open(txn, flows_db));
     TRIB_TRY(bool at, cur.first());
-    for (; at; ) {
+    while (at) {
         std::string name(cur.key());
         FlowState st;
         if (!layout::decode_flow(cur.value(), st.row) || st.row.number == 0 ||
@@ -190,8 +199,6 @@ Result<void> Spool::Impl::load() {
         flows.emplace(name, st);
         TRIB_TRY(at, cur.next());
     }
-    TRIB_TRY_VOID(txn.commit());
-    for (const auto& [name, st] : flows) publish(name, st);
     return {};
 }
 

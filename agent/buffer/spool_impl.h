@@ -85,6 +85,7 @@ struct Spool::Impl {
     ~Impl();
     Result<void> init();
     Result<void> load();
+    Result<void> load_flows(lmdb::Txn& txn);
     void publish(const std::string& name, const FlowState& st);
     std::optional<FlowLimits> limits_of(std::string_view flow) const;
 
