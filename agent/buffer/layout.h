@@ -19,10 +19,10 @@ constexpr std::string_view kNextFlowKey = "next_flow";
 constexpr size_t kIdKeySize = 8;
 constexpr size_t kEntryHeaderSize = 12;  // enqueued_ms u64 · partition key length u32
 constexpr size_t kEntryOverhead = kIdKeySize + kEntryHeaderSize;
-constexpr size_t kMaxFlowName = 400;       // LMDB keys stop at 511 bytes
+constexpr size_t kMaxFlowName = 400;  // LMDB keys stop at 511 bytes
 constexpr size_t kMaxCheckpointKey = 500;
-constexpr uint32_t kMaxFlows = 1000;       // one database each
-constexpr unsigned kFixedDbs = 3;          // meta, flows, checkpoints
+constexpr uint32_t kMaxFlows = 1000;  // one database each
+constexpr unsigned kFixedDbs = 3;     // meta, flows, checkpoints
 
 inline std::string queue_db_name(uint32_t number) {
     char buf[16];

@@ -94,24 +94,24 @@ Result<std::unique_ptr<Spool>> Spool::open(Options options) {
     impl->opts = std::move(options);
     if (!impl->opts.clock) impl->opts.clock = system_ms;
     TRIB_TRY_VOID(impl->init());
-    impl->writer = std::thread([m = impl.get()] { m->writer_loop(); });
     TRIB_LOG(info, "spool_opened")
         .kv("dir", impl->opts.dir)
         .kv("map_bytes", impl->opts.map_bytes)
         .kv("flows", impl->flows.size());
+    impl->writer = std::thread([m = impl.get()] { m->writer_loop(); });
     return std::unique_ptr<Spool>(new Spool(std::move(impl)));
 }
 
 Result<void> Spool::Impl::init() {
     if (opts.dir.empty()) return fail(errc::invalid_argument, "the spool directory is not set");
     if (opts.map_bytes < kMinMapBytes)
-        return fail(errc::invalid_argument, "spool map_bytes " + mib(opts.map_bytes) +
-                                                " is below the minimum of 1 MiB");
+        return fail(errc::invalid_argument,
+                    "spool map_bytes " + mib(opts.map_bytes) + " is below the minimum of 1 MiB");
     if (opts.map_bytes > std::numeric_limits<size_t>::max())
-        return fail(errc::map_unavailable,
-                    "spool map_bytes " + mib(opts.map_bytes) +
-                        " exceeds this host's address space (size_t is " +
-                        std::to_string(sizeof(size_t) * 8) + " bits); lower map_bytes");
+        return fail(errc::map_unavailable, "spool map_bytes " + mib(opts.map_bytes) +
+                                               " exceeds this host's address space (size_t is " +
+                                               std::to_string(sizeof(size_t) * 8) +
+                                               " bits); lower map_bytes");
     std::error_code ec;
     std::filesystem::create_directories(opts.dir, ec);
     if (ec)
@@ -134,11 +134,12 @@ Result<void> Spool::Impl::init() {
         int rc = e.error().code.value();
         if (rc == ENOMEM || rc == EINVAL || rc == EFBIG || rc == EOVERFLOW)
             return fail(errc::map_unavailable,
-                        "cannot map the spool in " + opts.dir + " with map_bytes=" +
-                            mib(opts.map_bytes) + " (" + e.error().message +
+                        "cannot map the spool in " + opts.dir +
+                            " with map_bytes=" + mib(opts.map_bytes) + " (" + e.error().message +
                             "); lower map_bytes: 32-bit hosts have little address space "
                             "(256 MiB is their default)");
-        return fail(errc::storage, "cannot open the spool in " + opts.dir + ": " + e.error().message);
+        return fail(errc::storage,
+                    "cannot open the spool in " + opts.dir + ": " + e.error().message);
     }
     env = std::move(*e);
     if (opts.sync == SyncPolicy::lazy)
@@ -219,8 +220,8 @@ void Spool::set_limits(std::string_view flow, FlowLimits limits) {
     impl_->limits[std::string(flow)] = limits;
 }
 
-Result<std::vector<Entry>> Spool::peek(std::string_view flow, uint64_t after_id,
-                                       size_t max_records, size_t max_bytes) {
+Result<std::vector<Entry>> Spool::peek(std::string_view flow, uint64_t after_id, size_t max_records,
+                                       size_t max_bytes) {
     std::vector<Entry> out;
     MDB_dbi dbi = 0;
     {
@@ -254,9 +255,9 @@ Result<std::vector<Entry>> Spool::peek(std::string_view flow, uint64_t after_id,
 
 Result<std::optional<std::string>> Spool::checkpoint(std::string_view key) {
     if (key.empty() || key.size() > layout::kMaxCheckpointKey)
-        return fail(errc::invalid_argument, "checkpoint key must be 1 to " +
-                                                std::to_string(layout::kMaxCheckpointKey) +
-                                                " bytes");
+        return fail(
+            errc::invalid_argument,
+            "checkpoint key must be 1 to " + std::to_string(layout::kMaxCheckpointKey) + " bytes");
     auto body = [&]() -> Result<std::optional<std::string>> {
         TRIB_TRY(auto txn, lmdb::Txn::begin_read(impl_->env));
         std::string_view v;

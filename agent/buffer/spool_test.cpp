@@ -280,7 +280,8 @@ TEST_F(SpoolTest, OpenNamesTheSizeWhenTheMapCannotBeMapped) {
     auto s = Spool::open(o);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().code, make_error_code(errc::map_unavailable));
-    EXPECT_NE(s.error().message.find("4611686018427387904"), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().message.find("4611686018427387904"), std::string::npos)
+        << s.error().message;
 }
 
 TEST_F(SpoolTest, OpenRejectsATinyMap) {

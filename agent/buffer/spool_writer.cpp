@@ -93,7 +93,8 @@ Result<void> Spool::Impl::create_flow(const std::string& name) {
 void Spool::Impl::run_batch(std::vector<Job*>& batch, bool may_split) {
     for (Job* j : batch)
         if (!flows.count(j->flow))
-            if (auto c = create_flow(j->flow); !c) j->result = normalized(c.error(), opts.map_bytes);
+            if (auto c = create_flow(j->flow); !c)
+                j->result = normalized(c.error(), opts.map_bytes);
 
     auto txn = lmdb::Txn::begin_write(env);
     if (!txn) {
@@ -108,7 +109,8 @@ void Spool::Impl::run_batch(std::vector<Job*>& batch, bool may_split) {
         auto s = staged.find(j->flow);
         FlowState st = s != staged.end() ? s->second : flows.at(j->flow);
         auto nested = lmdb::Txn::begin_nested(*txn);
-        Result<void> r = nested ? j->apply(*nested, st) : Result<void>(tl::unexpected(nested.error()));
+        Result<void> r =
+            nested ? j->apply(*nested, st) : Result<void>(tl::unexpected(nested.error()));
         if (r && nested) r = nested->commit();
         if (!r) {
             if (nested) nested->abort();
@@ -144,9 +146,9 @@ Result<AppendResult> Spool::append(std::string_view flow, std::span<const NewRec
     TRIB_TRY_VOID(check_flow_name(flow));
     for (const auto& c : checkpoints)
         if (c.key.empty() || c.key.size() > layout::kMaxCheckpointKey)
-            return fail(errc::invalid_argument,
-                        "checkpoint key must be 1 to " + std::to_string(layout::kMaxCheckpointKey) +
-                            " bytes, got " + std::to_string(c.key.size()));
+            return fail(errc::invalid_argument, "checkpoint key must be 1 to " +
+                                                    std::to_string(layout::kMaxCheckpointKey) +
+                                                    " bytes, got " + std::to_string(c.key.size()));
     uint64_t add = 0;
     for (const auto& r : records) {
         if (r.partition_key.size() > UINT32_MAX)
@@ -162,12 +164,12 @@ Result<AppendResult> Spool::append(std::string_view flow, std::span<const NewRec
         bool head_changed = st.row.records == 0;
         if (lim && st.row.bytes + add > lim->max_bytes) {
             if (add > lim->max_bytes)
-                return fail(errc::too_large,
-                            "append of " + std::to_string(add) + " bytes exceeds flow " +
-                                std::string(flow) + "'s max_bytes " + std::to_string(lim->max_bytes));
+                return fail(errc::too_large, "append of " + std::to_string(add) +
+                                                 " bytes exceeds flow " + std::string(flow) +
+                                                 "'s max_bytes " + std::to_string(lim->max_bytes));
             if (lim->policy == FullPolicy::block)
-                return fail(errc::full, "flow " + std::string(flow) + " is full: " +
-                                            std::to_string(st.row.bytes) + " of " +
+                return fail(errc::full, "flow " + std::string(flow) +
+                                            " is full: " + std::to_string(st.row.bytes) + " of " +
                                             std::to_string(lim->max_bytes) +
                                             " bytes used, the append needs " + std::to_string(add));
             TRIB_TRY(auto cur, lmdb::Cursor::open(txn, st.dbi));
