@@ -112,7 +112,7 @@ public:
     // Up to max_records entries with id > after_id, in id order, while their partition keys and
     // data add up to at most max_bytes — but always at least one entry when there is one, so an
     // entry larger than max_bytes cannot stall the flow. An unknown flow has no entries.
-    // Errors: storage.
+    // Errors: format (an entry that does not decode), storage.
     Result<std::vector<Entry>> peek(std::string_view flow, uint64_t after_id, size_t max_records,
                                     size_t max_bytes);
 
@@ -137,7 +137,8 @@ public:
     // Every flow the spool knows, including flows of earlier configurations that still hold
     // entries.
     std::vector<std::string> flows() const;
-    // Write transactions committed since open (each is one fsync with SyncPolicy::batch).
+    // Write transactions committed since open. With SyncPolicy::batch each is one durable
+    // commit (LMDB syncs the data pages, then the meta page); lazy drops the second sync.
     uint64_t commits_total() const;
 
     // 32 lowercase hex digits of 16 random bytes made on the spool's first open; stable after.
