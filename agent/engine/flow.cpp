@@ -179,6 +179,30 @@ void Flow::read_loop() {
 
 void Flow::send_loop(const std::string& queue, const std::string& stream) {
     Backoff backoff(spec_.retry_initial, spec_.retry_max);
+    // Deliveries are removed from the spool by a helper thread, so the commit of one batch's
+    // removal overlaps the sending of the next. Until removed, delivered entries stay in the
+    // spool: a crash re-sends them (at-least-once; the collector's duplicate detection is the
+    // idempotence hook's job).
+    std::mutex rm_mu;
+    std::condition_variable rm_cv;
+    std::vector<std::vector<uint64_t>> rm_queue;
+    bool rm_stop = false;
+    std::thread remover([&] {
+        for (;;) {
+            std::vector<std::vector<uint64_t>> work;
+            {
+                std::unique_lock lk(rm_mu);
+                rm_cv.wait(lk, [&] { return rm_stop || !rm_queue.empty(); });
+                if (rm_queue.empty()) return;
+                work.swap(rm_queue);
+            }
+            std::vector<uint64_t> ids;
+            for (auto& w : work) ids.insert(ids.end(), w.begin(), w.end());
+            if (auto rm = spool_.remove(queue, ids); !rm) set_error(rm.error().message);
+            ++events_;
+            wake_.notify_all();  // room for a blocked reader
+        }
+    });
     auto stopping_now = [&] {
         return stop_sending_ && (Clock::now() >= drain_deadline_ || spool_.depth(queue).records == 0);
     };
@@ -188,60 +212,79 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
         std::unique_lock lk(mu_);
         wake_.wait_for(lk, d, [&] { return stopping_now() || (wake_on_news && events_ != seen); });
     };
+    uint64_t cursor = 0;             // the last id taken into a batch
+    std::vector<SpoolEntry> retry;   // records that failed: they lead the next batch
     while (!stopping_now()) {
         seen = events_;
-        auto depth = spool_.depth(queue);
-        if (depth.records == 0) {
+        size_t room = spec_.max_batch_records > retry.size() ? spec_.max_batch_records - retry.size() : 0;
+        std::vector<SpoolEntry> fresh;
+        if (room > 0) {
+            auto p = spool_.peek(queue, cursor, room, spec_.max_batch_bytes);
+            if (!p) {
+                set_error(p.error().message);
+                pause(milliseconds(200));
+                continue;
+            }
+            fresh = std::move(*p);
+        }
+        if (retry.empty() && fresh.empty()) {
             pause(milliseconds(200), true);
             continue;
         }
         uint64_t now = wall_ms();
-        uint64_t age = now > depth.oldest_enqueued_ms ? now - depth.oldest_enqueued_ms : 0;
-        bool ready = depth.records >= spec_.max_batch_records ||
-                     depth.bytes >= spec_.max_batch_bytes ||
-                     age >= uint64_t(spec_.max_batch_age.count()) || stop_sending_;
-        if (!ready) {
+        uint64_t oldest = !retry.empty() ? retry.front().enqueued_ms : fresh.front().enqueued_ms;
+        uint64_t age = now > oldest ? now - oldest : 0;
+        size_t bytes = 0;
+        for (const auto& e : retry) bytes += e.data.size() + e.partition_key.size();
+        for (const auto& e : fresh) bytes += e.data.size() + e.partition_key.size();
+        bool full = retry.size() + fresh.size() >= spec_.max_batch_records ||
+                    bytes >= spec_.max_batch_bytes * 9 / 10;
+        if (!full && retry.empty() && age < uint64_t(spec_.max_batch_age.count()) && !stop_sending_) {
             pause(milliseconds(std::min<uint64_t>(uint64_t(spec_.max_batch_age.count()) - age, 200)),
                   true);
             continue;
         }
-        auto entries = spool_.peek(queue, spec_.max_batch_records, spec_.max_batch_bytes);
-        if (!entries || entries->empty()) {
-            if (!entries) set_error(entries.error().message);
-            pause(milliseconds(200));
-            continue;
-        }
+        std::vector<SpoolEntry> batch = std::move(retry);
+        retry.clear();
+        for (auto& e : fresh) batch.push_back(std::move(e));
+        if (!fresh.empty()) cursor = batch.back().id;
         auto seq = spool_.next_batch_sequence(queue);
-        if (!seq) {
+        while (!seq && !stopping_now()) {
             set_error(seq.error().message);
             pause(backoff.failure());
-            continue;
+            seq = spool_.next_batch_sequence(queue);
         }
+        if (!seq) break;
         std::vector<OutRecord> out;
-        out.reserve(entries->size());
-        for (const auto& e : *entries) out.push_back({e.partition_key, e.data});
+        out.reserve(batch.size());
+        for (const auto& e : batch) out.push_back({e.partition_key, e.data});
         // The same batch, under the same sequence number, until the call itself succeeds.
-        for (;;) {
+        bool delivered = false;
+        while (!delivered) {
             SendOutcome r = send_(stream, out, queue, *seq);
             if (r.status == SendStatus::ok && r.records.size() == out.size()) {
                 std::vector<uint64_t> done;
-                for (size_t i = 0; i < out.size(); ++i)
-                    if (r.records[i] == SendStatus::ok) done.push_back((*entries)[i].id);
-                if (auto rm = spool_.remove(queue, done); !rm) set_error(rm.error().message);
+                for (size_t i = 0; i < out.size(); ++i) {
+                    if (r.records[i] == SendStatus::ok) done.push_back(batch[i].id);
+                    else retry.push_back(batch[i]);
+                }
                 counters_.batches++;
                 counters_.sent += done.size();
-                ++events_;
-                wake_.notify_all();  // room for a blocked reader
-                size_t failed = out.size() - done.size();
-                if (failed == 0) {
+                {
+                    std::lock_guard lk(rm_mu);
+                    rm_queue.push_back(std::move(done));
+                }
+                rm_cv.notify_one();
+                if (retry.empty()) {
                     backoff.success();
                 } else {
-                    counters_.records_failed += failed;
-                    set_error(r.error.empty() ? std::to_string(failed) + " records failed"
+                    counters_.records_failed += retry.size();
+                    set_error(r.error.empty() ? std::to_string(retry.size()) + " records failed"
                                               : r.error);
-                    pause(backoff.failure(r.throttled));  // the failed ones lead the next batch
+                    pause(backoff.failure(r.throttled));
                 }
-                break;
+                delivered = true;
+                continue;
             }
             counters_.send_failures++;
             if (r.status == SendStatus::ok) r.error = "answer does not match the batch";
@@ -256,9 +299,16 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
             // data, retry at the slowest pace.
             auto d = r.status == SendStatus::fatal ? spec_.retry_max : backoff.failure(r.throttled);
             pause(d);
-            if (stopping_now()) return;
+            if (stopping_now()) break;
         }
+        if (!delivered) break;
     }
+    {
+        std::lock_guard lk(rm_mu);
+        rm_stop = true;
+    }
+    rm_cv.notify_one();
+    remover.join();
 }
 
 nlohmann::json Flow::status() const {

@@ -46,8 +46,8 @@ struct FlowSpec {
     // Records a processor rejects: to this stream when set, else shipped raw in a marker
     // document {"unparsed": "<record>", "processor": "<step>"}.
     std::string error_stream;
-    size_t read_max_records = 1000;   // per spool transaction
-    size_t read_max_bytes = 1 << 20;
+    size_t read_max_records = 5000;   // per spool transaction (each is one fsync)
+    size_t read_max_bytes = 2 << 20;
 };
 
 struct FlowCounters {

@@ -61,11 +61,13 @@ public:
     bool is_full(const Error& e) const override {
         return e.code == std::make_error_code(std::errc::no_space_on_device);
     }
-    Result<std::vector<SpoolEntry>> peek(std::string_view queue, size_t max_records,
-                                         size_t) override {
+    Result<std::vector<SpoolEntry>> peek(std::string_view queue, uint64_t after_id,
+                                         size_t max_records, size_t) override {
         std::lock_guard lk(mu_);
-        auto& q = queues_[std::string(queue)];
-        return std::vector<SpoolEntry>(q.begin(), q.begin() + std::min(max_records, q.size()));
+        std::vector<SpoolEntry> out;
+        for (const auto& e : queues_[std::string(queue)])
+            if (e.id > after_id && out.size() < max_records) out.push_back(e);
+        return out;
     }
     Result<void> remove(std::string_view queue, std::span<const uint64_t> ids) override {
         std::lock_guard lk(mu_);

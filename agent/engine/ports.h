@@ -65,9 +65,9 @@ public:
     virtual Result<size_t> append(std::string_view queue, std::span<const SpoolRecord> records,
                                   std::span<const CheckpointWrite> checkpoints) = 0;
     virtual bool is_full(const Error& e) const = 0;
-    // The oldest entries of `queue`, in order.
-    virtual Result<std::vector<SpoolEntry>> peek(std::string_view queue, size_t max_records,
-                                                 size_t max_bytes) = 0;
+    // The oldest entries of `queue` with id > after_id, in order (at least one when any).
+    virtual Result<std::vector<SpoolEntry>> peek(std::string_view queue, uint64_t after_id,
+                                                 size_t max_records, size_t max_bytes) = 0;
     virtual Result<void> remove(std::string_view queue, std::span<const uint64_t> ids) = 0;
     virtual Result<uint64_t> next_batch_sequence(std::string_view queue) = 0;
     struct Depth {
