@@ -1,5 +1,6 @@
 // cpu group: utilisation from /proc/stat jiffy deltas, context switches per second.
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "agent/sources/metrics/collectors.h"
@@ -25,22 +26,30 @@ bool parse_times(std::string_view rest, Times& t) {
     return n >= 4;
 }
 
-// Percentages of the time between two samples. The kernel's per-CPU iowait can go backwards
-// (NO_HZ accounting), so each part is clamped at 0 rather than dropping the whole CPU.
-void write_pct(JsonWriter& out, const Times& now, const Times& before) {
+// Shares of the CPU time between two samples, in %.
+struct Shares {
+    double user, system, iowait, idle, steal;
+};
+
+// The kernel's per-CPU iowait can go backwards (NO_HZ accounting), so each part is clamped at
+// 0 rather than dropping the whole CPU. nullopt when no time passed (two samples in one tick).
+std::optional<Shares> shares(const Times& now, const Times& before) {
     const auto d = [](uint64_t a, uint64_t b) { return a > b ? double(a - b) : 0.0; };
-    const double user = d(now.user, before.user) + d(now.nice, before.nice);
-    const double system =
-        d(now.system, before.system) + d(now.irq, before.irq) + d(now.softirq, before.softirq);
-    const double idle = d(now.idle, before.idle), iowait = d(now.iowait, before.iowait),
-                 steal = d(now.steal, before.steal);
-    const double total = user + system + idle + iowait + steal;
-    if (total <= 0) return;
-    out.field_number("user_pct", 100 * user / total);
-    out.field_number("system_pct", 100 * system / total);
-    out.field_number("iowait_pct", 100 * iowait / total);
-    out.field_number("idle_pct", 100 * idle / total);
-    out.field_number("steal_pct", 100 * steal / total);
+    Shares s{d(now.user, before.user) + d(now.nice, before.nice),
+             d(now.system, before.system) + d(now.irq, before.irq) + d(now.softirq, before.softirq),
+             d(now.iowait, before.iowait), d(now.idle, before.idle), d(now.steal, before.steal)};
+    const double total = s.user + s.system + s.iowait + s.idle + s.steal;
+    if (total <= 0) return std::nullopt;
+    for (double* v : {&s.user, &s.system, &s.iowait, &s.idle, &s.steal}) *v = 100 * *v / total;
+    return s;
+}
+
+void write_shares(JsonWriter& out, const Shares& s) {
+    out.field_number("user_pct", s.user);
+    out.field_number("system_pct", s.system);
+    out.field_number("iowait_pct", s.iowait);
+    out.field_number("idle_pct", s.idle);
+    out.field_number("steal_pct", s.steal);
 }
 
 class Cpu final : public Collector {
@@ -69,21 +78,24 @@ public:
             auto dc = delta(ctxt_, prev_ctxt_);
             if (have_ctxt_ && prev_have_ctxt_ && dc && ctx.elapsed_s > 0)
                 out.field_number("ctxt_per_s", double(*dc) / ctx.elapsed_s);
-            out.key("total");
-            out.begin_object();
-            write_pct(out, total_, prev_total_);
-            out.end_object();
-            out.key("per_core");
-            out.begin_array();
-            for (const Core& c : cores_) {
-                const Core* p = find_prev(c.id);
-                if (!p) continue;  // a CPU that just came online has no baseline yet
+            if (auto total = shares(total_, prev_total_)) {
+                out.key("total");
                 out.begin_object();
-                out.field_u64("core", c.id);
-                write_pct(out, c.times, p->times);
+                write_shares(out, *total);
                 out.end_object();
+                out.key("per_core");
+                out.begin_array();
+                for (const Core& c : cores_) {
+                    const Core* p = find_prev(c.id);
+                    auto core = p ? shares(c.times, p->times) : std::nullopt;
+                    if (!core) continue;  // a CPU just come online has no baseline yet
+                    out.begin_object();
+                    out.field_u64("core", c.id);
+                    write_shares(out, *core);
+                    out.end_object();
+                }
+                out.end_array();
             }
-            out.end_array();
         }
         out.end_object();
 

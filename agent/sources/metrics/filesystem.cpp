@@ -1,8 +1,9 @@
 // filesystem group: statvfs() of the real filesystems in <proc_root>/self/mounts.
 //
-// Included: local block filesystems (kLocalTypes); tmpfs except under /dev, /run, /sys and
-// /proc, so /tmp and a log2ram /var/log (both fill up on small devices) are watched; overlay
-// only when mounted at "/" (a read-only Raspberry Pi root or a container's root).
+// Included: local block filesystems (kLocalTypes); tmpfs only at /tmp, /var/tmp and /var/log
+// (log2ram), the RAM disks that fill up on small devices (/run, /dev/shm and the many runtime
+// tmpfs mounts are noise); overlay only when mounted at "/" (a read-only Raspberry Pi root or a
+// container's root).
 // Excluded: pseudo filesystems (proc, sysfs, devtmpfs, cgroup, ...), squashfs and iso9660
 // (read-only images, always full), and network filesystems (nfs, cifs, sshfs, ...):
 // statvfs() on a mount whose server is gone can block for minutes and would stall sampling.
@@ -23,16 +24,10 @@ constexpr std::array<std::string_view, 18> kLocalTypes = {
     "ext2", "ext3",  "ext4",    "xfs", "btrfs",    "vfat", "msdos",    "exfat",   "f2fs",
     "ntfs", "ntfs3", "fuseblk", "jfs", "reiserfs", "zfs",  "bcachefs", "hfsplus", "nilfs2"};
 
-bool under(std::string_view mount, std::string_view dir) {
-    return mount == dir || (mount.starts_with(dir) && mount[dir.size()] == '/');
-}
-
 bool wanted(std::string_view type, std::string_view mount) {
     for (std::string_view t : kLocalTypes)
         if (type == t) return true;
-    if (type == "tmpfs")
-        return !under(mount, "/dev") && !under(mount, "/run") && !under(mount, "/sys") &&
-               !under(mount, "/proc");
+    if (type == "tmpfs") return mount == "/tmp" || mount == "/var/tmp" || mount == "/var/log";
     return type == "overlay" && mount == "/";
 }
 

@@ -196,6 +196,7 @@ TEST(MetricsRates, CpuPercentagesAndContextSwitchesComeFromDeltas) {
     // user+nice 100, system+irq+softirq 50, idle 800, iowait 30, steal 20: 1000 jiffies.
     t.bump("proc/stat", "cpu", 0, {{1, 70}, {2, 30}, {3, 40}, {4, 800}, {5, 30}, {7, 10}, {8, 20}});
     t.bump("proc/stat", "cpu0", 0, {{1, 500}, {4, 500}});
+    t.bump("proc/stat", "cpu1", 0, {{3, 250}, {4, 750}});
     t.bump("proc/stat", "ctxt", 0, {{1, 12345}});
     t.advance_uptime(10);
     const json r = sample(*m, t0 + 10'000);
@@ -211,6 +212,9 @@ TEST(MetricsRates, CpuPercentagesAndContextSwitchesComeFromDeltas) {
     EXPECT_EQ(r["cpu"]["per_core"][0]["core"], 0);
     EXPECT_EQ(r["cpu"]["per_core"][0]["user_pct"], 50);
     EXPECT_EQ(r["cpu"]["per_core"][0]["idle_pct"], 50);
+    EXPECT_EQ(r["cpu"]["per_core"][1]["core"], 1);
+    EXPECT_EQ(r["cpu"]["per_core"][1]["system_pct"], 25);
+    EXPECT_EQ(r["cpu"]["per_core"][1]["idle_pct"], 75);
 }
 
 TEST(MetricsRates, CpuCounterGoingBackwardsCountsAsZeroNotNegative) {
@@ -407,31 +411,27 @@ TEST(MetricsGauges, FilesystemReportsRealMountsOnceEach) {
     Tree t("machine");
     fs::create_directories(t.path("data/with space"));
     const std::string data = t.path("data"), spaced = t.path("data/with\\040space");
-    t.write("proc/self/mounts",
-            "/dev/sda1 " + data +
-                " ext4 rw 0 0\n"
-                "/dev/sda1 " +
-                t.path("proc") +
-                " ext4 rw,bind 0 0\n"  // bind mount: same device
-                "/dev/sdb1 " +
-                spaced +
-                " vfat rw 0 0\n"
-                "proc /proc proc rw 0 0\n"
-                "tmpfs /run tmpfs rw 0 0\n"
-                "tmpfs " +
-                t.path("data") +
-                " tmpfs rw 0 0\n"
-                "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n"
-                "server:/export " +
-                data +
-                " nfs4 rw 0 0\n"
-                "overlay " +
-                data + " overlay rw 0 0\n");
+    // One wanted mount per kind, then every kind of mount that must be left out.
+    const std::vector<std::string> lines = {
+        "/dev/sda1 " + data + " ext4 rw 0 0",
+        "/dev/sdb1 " + spaced + " vfat rw 0 0",
+        "tmpfs /tmp tmpfs rw 0 0",
+        "/dev/sda1 " + t.path("proc") + " ext4 rw 0 0",  // bind mount of the same device
+        "proc /proc proc rw 0 0",
+        "tmpfs /run tmpfs rw 0 0",
+        "tmpfs " + data + " tmpfs rw 0 0",
+        "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0",
+        "server:/export " + data + " nfs4 rw 0 0",
+        "overlay " + data + " overlay rw 0 0",
+    };
+    std::string mounts_file;
+    for (const std::string& l : lines) mounts_file += l + "\n";
+    t.write("proc/self/mounts", mounts_file);
     auto m = make(options_for(t));
     const json fsys = sample(*m, t0)["filesystem"];
     std::vector<std::string> mounts;
     for (const json& f : fsys) mounts.push_back(f["mount"]);
-    EXPECT_EQ(mounts, (std::vector<std::string>{data, data + "/with space", data}));
+    EXPECT_EQ(mounts, (std::vector<std::string>{data, data + "/with space", "/tmp"}));
     struct statvfs st {};
     ASSERT_EQ(::statvfs(data.c_str(), &st), 0);
     EXPECT_EQ(fsys[0]["device"], "/dev/sda1");
