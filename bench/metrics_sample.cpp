@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     const int samples = argc > 1 ? std::atoi(argv[1]) : 100;
     std::printf("%-12s %9s %9s %8s\n", "groups", "wall_us", "cpu_us", "bytes");
     run("all", {}, samples);
-    for (std::string_view g : all_groups()) run(std::string(g).c_str(), {std::string(g)}, samples / 4 + 1);
+    for (std::string_view g : all_groups())
+        run(std::string(g).c_str(), {std::string(g)}, samples / 4 + 1);
     return 0;
 }
