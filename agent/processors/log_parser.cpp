@@ -144,7 +144,7 @@ bool LogParser::write(std::string_view line, JsonWriter& w, std::string_view& wh
     };
     if (kind_ == Kind::rfc5424) {
         Rfc5424 m;
-        if (!parse_rfc5424(line, m, why)) return false;
+        if (!parse_rfc5424(line, m, why, scratch_)) return false;
         const std::string_view header[] = {m.priority, m.version, m.timestamp, m.hostname,
                                            m.appname,  m.procid,  m.msgid};
         w.begin_object();

@@ -13,6 +13,7 @@
 
 #include "agent/processors/options.h"
 #include "agent/processors/regex.h"
+#include "agent/processors/rfc5424.h"
 #include "shared/result.h"
 
 namespace tributary::agent::processors {
@@ -38,7 +39,7 @@ private:
     std::vector<std::string> fields_;
     bool dash_is_null_ = false;  // Apache formats and RFC 5424: "-" means "no value"
     std::string no_match_;       // "does not match COMMONAPACHELOG"
-    std::string scratch_;
+    Rfc5424Scratch scratch_;
 };
 
 }  // namespace tributary::agent::processors

@@ -107,12 +107,10 @@ void unescape(std::string_view v, std::string& out) {
     }
 }
 
-struct Param {
-    std::string_view name, value;
-};
+using Params = std::vector<std::pair<std::string_view, std::string_view>>;
 
 // Splits one validated element's inside ("id a=\"1\" b=\"2\"") into its id and params.
-std::string_view split_element(std::string_view inside, std::vector<Param>& params) {
+std::string_view split_element(std::string_view inside, Params& params) {
     params.clear();
     size_t sp = inside.find(' ');
     std::string_view id = inside.substr(0, sp);
@@ -131,7 +129,8 @@ std::string_view split_element(std::string_view inside, std::vector<Param>& para
 
 }  // namespace
 
-bool parse_rfc5424(std::string_view line, Rfc5424& out, std::string_view& why) {
+bool parse_rfc5424(std::string_view line, Rfc5424& out, std::string_view& why,
+                   Rfc5424Scratch& scratch) {
     why = "not RFC 5424 syslog";
     Cursor c(line);
     size_t b = c.pos();
@@ -143,7 +142,9 @@ bool parse_rfc5424(std::string_view line, Rfc5424& out, std::string_view& why) {
     }
     if (n == 0 || n > 3) return false;
     out.priority = line.substr(b + 1, n);
-    if (std::stoi(std::string(out.priority)) > 191 || !c.eat('>')) return false;
+    int pri = 0;
+    for (char ch : out.priority) pri = pri * 10 + (ch - '0');
+    if (pri > 191 || !c.eat('>')) return false;
     b = c.pos();
     while (!c.done() && is_digit(c.peek())) c.seek(c.pos() + 1);
     out.version = c.slice(b);
@@ -168,8 +169,9 @@ bool parse_rfc5424(std::string_view line, Rfc5424& out, std::string_view& why) {
         }
         out.structured_data = c.slice(b);
         // RFC 5424 §6.3.2: an SD-ID must not repeat; two equal JSON keys would be ambiguous.
-        std::vector<Param> params;
-        std::vector<std::string_view> ids;
+        Params& params = scratch.params;
+        std::vector<std::string_view>& ids = scratch.ids;
+        ids.clear();
         std::string_view sd = out.structured_data;
         for (size_t i = 0; i < sd.size();) {
             size_t e = i + 1;
@@ -202,12 +204,12 @@ bool parse_rfc5424(std::string_view line, Rfc5424& out, std::string_view& why) {
     return true;
 }
 
-void write_structured_data(std::string_view sd, JsonWriter& w, std::string& scratch) {
+void write_structured_data(std::string_view sd, JsonWriter& w, Rfc5424Scratch& scratch) {
     if (sd == "-") {
         w.null();
         return;
     }
-    std::vector<Param> params;
+    Params& params = scratch.params;
     w.begin_object();
     for (size_t i = 0; i < sd.size();) {
         size_t e = i + 1;
@@ -224,20 +226,20 @@ void write_structured_data(std::string_view sd, JsonWriter& w, std::string& scra
         for (size_t p = 0; p < params.size(); ++p) {
             bool earlier = false, later = false;
             for (size_t q = 0; q < params.size(); ++q) {
-                if (q != p && params[q].name == params[p].name) (q < p ? earlier : later) = true;
+                if (q != p && params[q].first == params[p].first) (q < p ? earlier : later) = true;
             }
             if (earlier) continue;  // written with its first occurrence
-            w.key(params[p].name);
+            w.key(params[p].first);
             if (!later) {
-                unescape(params[p].value, scratch);
-                w.string(scratch);
+                unescape(params[p].second, scratch.value);
+                w.string(scratch.value);
                 continue;
             }
             w.begin_array();
             for (size_t q = p; q < params.size(); ++q) {
-                if (params[q].name != params[p].name) continue;
-                unescape(params[q].value, scratch);
-                w.string(scratch);
+                if (params[q].first != params[p].first) continue;
+                unescape(params[q].second, scratch.value);
+                w.string(scratch.value);
             }
             w.end_array();
         }
