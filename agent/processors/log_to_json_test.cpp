@@ -130,6 +130,15 @@ TEST(LogToJson, LineThatDoesNotParseFailsAndSaysWhy) {
     EXPECT_EQ(chain.last_error(), "does not match COMMONAPACHELOG");
 }
 
+TEST(LogToJson, OneMebibyteMessageStillParses) {
+    // The tail source's largest record; the regex must not run out of JIT stack or match limit.
+    std::string big(1 << 20, 'x');
+    std::string out = run(log_to_json("APACHEERRORLOG"),
+                          "[Fri Sep 09 10:42:29 2011] [error] [pid 1] [client 1.2.3.4] " + big);
+    ASSERT_NE(out, "FAILED");
+    EXPECT_EQ(nlohmann::json::parse(out)["message"].get<std::string>().size(), big.size());
+}
+
 TEST(LogToJson, CustomFieldNamesRenameTheDefaults) {
     EXPECT_EQ(run(R"([{"optionName":"LOGTOJSON","logFormat":"COMMONAPACHELOG","customFieldNames":["column1","column2","column3","column4","column5","column6","column7"]}])",
                   kCommon),
