@@ -3,7 +3,7 @@
 # tests use). Installs only what is missing; needs root or sudo.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache
-          liblmdb-dev lmdb-utils libcpprest-dev nlohmann-json3-dev libsimdjson-dev libexpected-dev libssl-dev
+          liblmdb-dev lmdb-utils libpcre2-dev libcpprest-dev nlohmann-json3-dev libsimdjson-dev libexpected-dev libssl-dev
           awscli curl procps)
 if [[ ${1:-} == --test ]]; then
   packages+=(libgtest-dev libgmock-dev openssl faketime)
