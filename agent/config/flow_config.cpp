@@ -151,30 +151,32 @@ Result<void> read_file_keys(const ObjectReader& r, FlowConfig& f) {
 Result<void> read_metrics_keys(const ObjectReader& r, FlowConfig& f) {
     TRIB_TRY(auto interval, r.integer("metricsIntervalMillis", 1'000, kDayMillis));
     if (interval) f.metrics_interval = Millis(*interval);
-    constexpr std::string_view kGroups[] = {"cpu",     "memory",  "load",       "disk",   "filesystem",
-                                            "network", "thermal", "throttling", "uptime", "agent"};
+    constexpr size_t kGroupCount = static_cast<size_t>(MetricGroup::agent) + 1;
+    constexpr std::string_view kGroupList =
+        "cpu, memory, load, disk, filesystem, network, thermal, throttling, uptime, agent";
     const json* groups = r.find("metrics");
     if (!groups) {
-        for (size_t i = 0; i < std::size(kGroups); ++i) f.metrics.push_back(MetricGroup(i));
+        for (size_t i = 0; i < kGroupCount; ++i) f.metrics.push_back(MetricGroup(i));
         return {};
     }
     if (!groups->is_array() || groups->empty()) {
         return r.error(groups->is_array() ? errc::invalid_value : errc::wrong_type, "metrics",
-                       "must be a non-empty list of cpu, memory, load, disk, filesystem, network, "
-                       "thermal, throttling, uptime, agent; got " + describe(*groups));
+                       "must be a non-empty list of " + std::string(kGroupList) + "; got " +
+                           describe(*groups));
     }
     for (size_t i = 0; i < groups->size(); ++i) {
         const json& g = (*groups)[i];
         std::string where = index_path(r.path("metrics"), i);
-        auto it = g.is_string() ? std::find(std::begin(kGroups), std::end(kGroups),
-                                            g.get_ref<const std::string&>())
-                                : std::end(kGroups);
-        if (it == std::end(kGroups)) {
-            return r.error_at(g.is_string() ? errc::invalid_value : errc::wrong_type, where,
-                           "must be one of cpu, memory, load, disk, filesystem, network, "
-                           "thermal, throttling, uptime, agent; got " + describe(g));
+        size_t found = kGroupCount;
+        for (size_t k = 0; g.is_string() && k < kGroupCount; ++k) {
+            if (to_string(MetricGroup(k)) == g.get_ref<const std::string&>()) found = k;
         }
-        auto group = MetricGroup(it - std::begin(kGroups));
+        if (found == kGroupCount) {
+            return r.error_at(g.is_string() ? errc::invalid_value : errc::wrong_type, where,
+                              "must be one of " + std::string(kGroupList) + "; got " +
+                                  describe(g));
+        }
+        auto group = MetricGroup(found);
         if (std::find(f.metrics.begin(), f.metrics.end(), group) != f.metrics.end()) {
             return r.error_at(errc::invalid_value, where, "lists " + describe(g) + " twice");
         }
