@@ -19,9 +19,9 @@ namespace tributary::agent::config {
 namespace {
 
 using detail::IgnoredKey;
+using detail::json;
 using detail::Kind;
 using detail::ObjectReader;
-using detail::json;
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kHourMillis = 3'600'000;
@@ -29,13 +29,31 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 
 // Keys read and applied, in the order of agent/README.md.
 constexpr std::string_view kGlobalKeys[] = {
-    "flows", "checkpointFile", "checkpointTimeToLiveDays", "kinesis.endpoint", "kinesis.region",
-    "firehose.endpoint", "awsAccessKeyId", "awsSecretAccessKey", "awsSessionToken",
-    "cloudwatch.emitMetrics", "connectionTimeoutMillis", "socketTimeoutMillis", "userAgent",
-    "userAgentOverride", "shutdownTimeoutMillis", "log.level",
+    "flows",
+    "checkpointFile",
+    "checkpointTimeToLiveDays",
+    "kinesis.endpoint",
+    "kinesis.region",
+    "firehose.endpoint",
+    "awsAccessKeyId",
+    "awsSecretAccessKey",
+    "awsSessionToken",
+    "cloudwatch.emitMetrics",
+    "connectionTimeoutMillis",
+    "socketTimeoutMillis",
+    "userAgent",
+    "userAgentOverride",
+    "shutdownTimeoutMillis",
+    "log.level",
     // Tributary additions.
-    "spoolDirectory", "spoolMaxBytes", "spoolSync", "deviceId", "statusListen", "tls.caFile",
-    "tls.verify", "logLevel",
+    "spoolDirectory",
+    "spoolMaxBytes",
+    "spoolSync",
+    "deviceId",
+    "statusListen",
+    "tls.caFile",
+    "tls.verify",
+    "logLevel",
 };
 
 constexpr std::string_view kNoCloudWatch =
@@ -143,8 +161,7 @@ std::string region_of_endpoint(std::string_view url) {
     std::string_view host = url.substr(start == std::string_view::npos ? 0 : start + 3);
     host = host.substr(0, host.find_first_of(":/?#"));
     for (std::string_view suffix : {".amazonaws.com", ".amazonaws.com.cn"}) {
-        if (host.size() <= suffix.size() ||
-            host.substr(host.size() - suffix.size()) != suffix) {
+        if (host.size() <= suffix.size() || host.substr(host.size() - suffix.size()) != suffix) {
             continue;
         }
         std::string_view front = host.substr(0, host.size() - suffix.size());
@@ -209,7 +226,8 @@ Result<std::optional<HostPort>> parse_host_port(const ObjectReader& r, std::stri
     }
     if (host.empty() || has_control_or_space(host)) return bad("must be HOST:PORT with a host");
     if (port_text.empty() || port_text.size() > 5 ||
-        !std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        !std::all_of(port_text.begin(), port_text.end(),
+                     [](char c) { return c >= '0' && c <= '9'; }) ||
         std::stoul(port_text) > 65535) {
         return bad("port must be 0 to 65535");
     }
@@ -295,17 +313,18 @@ Result<void> read_endpoints(const ObjectReader& r, const Environment& env, Agent
         TRIB_TRY(c.firehose_endpoint, normalize_endpoint(r, "firehose.endpoint", *firehose));
     }
     if (region && !region->empty() && !valid_region(*region)) {
-        return r.error(errc::invalid_value, "kinesis.region",
-                       "must be a region name like us-east-1, got " +
-                           detail::describe(json(*region)));
+        return r.error(
+            errc::invalid_value, "kinesis.region",
+            "must be a region name like us-east-1, got " + detail::describe(json(*region)));
     }
-    std::string fallback = env_value(env, "AWS_REGION")
-                               .value_or(env_value(env, "AWS_DEFAULT_REGION").value_or("us-east-1"));
+    std::string fallback =
+        env_value(env, "AWS_REGION")
+            .value_or(env_value(env, "AWS_DEFAULT_REGION").value_or("us-east-1"));
     if (region && !region->empty()) fallback = *region;
     std::string kinesis_region = region_of_endpoint(c.kinesis_endpoint);
     c.kinesis_region = region && !region->empty() ? *region
-                       : kinesis_region.empty()  ? fallback
-                                                 : kinesis_region;
+                       : kinesis_region.empty()   ? fallback
+                                                  : kinesis_region;
     std::string firehose_region = region_of_endpoint(c.firehose_endpoint);
     c.firehose_region = firehose_region.empty() ? fallback : firehose_region;
     if (c.kinesis_endpoint.empty()) {
@@ -332,13 +351,13 @@ Result<void> read_globals(const ObjectReader& r, const Environment& env, AgentCo
     TRIB_TRY(auto ua, r.string("userAgent"));
     if (ua) c.user_agent = *ua;
     TRIB_TRY(c.user_agent_override, r.string("userAgentOverride"));
-    for (const std::string* s : {&c.user_agent, c.user_agent_override ? &*c.user_agent_override
-                                                                       : nullptr}) {
+    for (const std::string* s :
+         {&c.user_agent, c.user_agent_override ? &*c.user_agent_override : nullptr}) {
         if (s && std::any_of(s->begin(), s->end(), [](char ch) {
                 return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
             })) {
-            return r.error(errc::invalid_value, s == &c.user_agent ? "userAgent"
-                                                                  : "userAgentOverride",
+            return r.error(errc::invalid_value,
+                           s == &c.user_agent ? "userAgent" : "userAgentOverride",
                            "must not contain control characters (it becomes an HTTP header)");
         }
     }
@@ -362,7 +381,8 @@ Result<void> read_globals(const ObjectReader& r, const Environment& env, AgentCo
         }
         return r.error(errc::invalid_value, "deviceId",
                        "must be 1 to 128 printable characters without spaces, '/', '+' or '#', "
-                       "got " + detail::describe(json(*device)));
+                       "got " +
+                           detail::describe(json(*device)));
     }
     TRIB_TRY(auto listen, r.string("statusListen"));
     if (listen) {
@@ -405,17 +425,17 @@ Result<void> read_flows(const ObjectReader& r, AgentConfig& c) {
         if (!inserted) {
             return fail(errc::duplicate_flow,
                         std::string(r.file_name()) + ": " + detail::index_path("flows", i) +
-                            ": same flow as flows[" + std::to_string(it->second) + "] (" +
-                            flow.id + ")");
+                            ": same flow as flows[" + std::to_string(it->second) + "] (" + flow.id +
+                            ")");
         }
         shares += flow.spool_max_bytes.value_or(0);
         c.flows.push_back(std::move(flow));
     }
     if (shares > c.spool_max_bytes) {
-        return fail(errc::invalid_value,
-                    std::string(r.file_name()) + ": flows: the flows' spoolMaxBytes add up to " +
-                        std::to_string(shares) + ", more than spoolMaxBytes " +
-                        std::to_string(c.spool_max_bytes));
+        return fail(errc::invalid_value, std::string(r.file_name()) +
+                                             ": flows: the flows' spoolMaxBytes add up to " +
+                                             std::to_string(shares) + ", more than spoolMaxBytes " +
+                                             std::to_string(c.spool_max_bytes));
     }
     return {};
 }
@@ -438,8 +458,9 @@ std::string_view to_string(FullPolicy v) {
 }
 std::string_view to_string(SpoolSync v) { return v == SpoolSync::batch ? "batch" : "off"; }
 std::string_view to_string(MetricGroup v) {
-    constexpr std::string_view names[] = {"cpu",     "memory",  "load",       "disk",   "filesystem",
-                                          "network", "thermal", "throttling", "uptime", "agent"};
+    constexpr std::string_view names[] = {"cpu",        "memory",  "load",    "disk",
+                                          "filesystem", "network", "thermal", "throttling",
+                                          "uptime",     "agent"};
     return names[static_cast<size_t>(v)];
 }
 
@@ -477,8 +498,8 @@ Result<AgentConfig> parse_agent_config(std::string_view json_text, std::string_v
 
 Result<AgentConfig> load_agent_config(const std::string& path, const Environment& env) {
     auto io_error = [&](std::string_view what, int err) {
-        return fail(errc::io_error,
-                    path + ": " + std::string(what) + (err ? ": " + std::string(std::strerror(err)) : ""));
+        return fail(errc::io_error, path + ": " + std::string(what) +
+                                        (err ? ": " + std::string(std::strerror(err)) : ""));
     };
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return io_error("cannot open", errno);

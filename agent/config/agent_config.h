@@ -15,12 +15,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/config/errc.h"
 #include "shared/log/log.h"
@@ -41,7 +40,16 @@ enum class Sink { https, mqtt };  // mqtt is reserved: stored, not yet built
 enum class FullPolicy { block, drop_oldest };
 enum class SpoolSync { batch, off };
 enum class MetricGroup {
-    cpu, memory, load, disk, filesystem, network, thermal, throttling, uptime, agent
+    cpu,
+    memory,
+    load,
+    disk,
+    filesystem,
+    network,
+    thermal,
+    throttling,
+    uptime,
+    agent
 };
 enum class CredentialSource { none, config_file, environment };
 
@@ -77,8 +85,8 @@ struct AwsCredentials {
 };
 
 struct HostPort {
-    std::string host;  // as written; IPv6 without the brackets
-    uint16_t port = 0; // 0: any free port (tests)
+    std::string host;   // as written; IPv6 without the brackets
+    uint16_t port = 0;  // 0: any free port (tests)
 };
 
 struct TlsOptions {
@@ -156,12 +164,12 @@ struct AgentConfig {
     std::string spool_directory = "/var/lib/tributary-agent";
     uint64_t spool_max_bytes = kDefaultSpoolMaxBytes;
     SpoolSync spool_sync = SpoolSync::batch;
-    std::string device_id;                 // default: the hostname
+    std::string device_id;                                                // default: the hostname
     std::optional<HostPort> status_listen = HostPort{"127.0.0.1", 4568};  // nullopt: disabled
     TlsOptions tls;
     log::Level log_level = log::Level::info;
 
-    std::vector<FlowConfig> flows;  // in file order; at least one
+    std::vector<FlowConfig> flows;     // in file order; at least one
     std::vector<std::string> notices;  // one line per accepted-but-ignored key, for the log
 };
 

@@ -1,7 +1,6 @@
 #include "agent/config/agent_config.h"
 
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -32,7 +31,8 @@ bool has_notice(const AgentConfig& c, std::string_view text) {
 class TempDir {
 public:
     TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "agent-config-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "agent-config-XXXXXX").string();
         path_ = ::mkdtemp(tmpl.data());
     }
     ~TempDir() { std::filesystem::remove_all(path_); }
@@ -234,7 +234,8 @@ TEST(AgentConfig, KinesisAgentTuningKeysAreAcceptedWithOneNoticeEach) {
     EXPECT_TRUE(has_notice(c, "agent.json: maxSendingThreads: ignored: each sink sends"));
     EXPECT_TRUE(has_notice(c, "agent.json: assumeRoleARN: ignored: Tributary does not assume"));
     EXPECT_TRUE(has_notice(c, "agent.json: flows[0].publishQueueCapacity: ignored: records wait"));
-    EXPECT_TRUE(has_notice(c, "agent.json: cloudwatch.namespace: ignored: Tributary sends nothing"));
+    EXPECT_TRUE(
+        has_notice(c, "agent.json: cloudwatch.namespace: ignored: Tributary sends nothing"));
 }
 
 TEST(AgentConfig, IgnoredKeyWithWrongTypeIsAnError) {
@@ -309,7 +310,8 @@ TEST(AgentConfig, BooleanWordsOfTheKinesisAgentAreAccepted) {
 
 TEST(AgentConfig, EnvironmentCredentialsApplyWhenTheFileHasNone) {
     Environment env = test_env();
-    env.variables = {{"AWS_ACCESS_KEY_ID", "ENVID"}, {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
+    env.variables = {{"AWS_ACCESS_KEY_ID", "ENVID"},
+                     {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
                      {"AWS_SESSION_TOKEN", "ENVTOKEN"}};
     AgentConfig c = parse_ok(doc(""), env);
     EXPECT_EQ(c.credentials.access_key_id, "ENVID");
@@ -320,9 +322,11 @@ TEST(AgentConfig, EnvironmentCredentialsApplyWhenTheFileHasNone) {
 
 TEST(AgentConfig, FileCredentialsWinAndNeverTakeTheEnvironmentToken) {
     Environment env = test_env();
-    env.variables = {{"AWS_ACCESS_KEY_ID", "ENVID"}, {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
+    env.variables = {{"AWS_ACCESS_KEY_ID", "ENVID"},
+                     {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
                      {"AWS_SESSION_TOKEN", "ENVTOKEN"}};
-    AgentConfig c = parse_ok(doc(R"("awsAccessKeyId": "FILEID", "awsSecretAccessKey": "FS",)"), env);
+    AgentConfig c =
+        parse_ok(doc(R"("awsAccessKeyId": "FILEID", "awsSecretAccessKey": "FS",)"), env);
     EXPECT_EQ(c.credentials.access_key_id, "FILEID");
     EXPECT_EQ(c.credentials.session_token, "");
     EXPECT_EQ(c.credentials.source, CredentialSource::config_file);
@@ -371,8 +375,9 @@ TEST(AgentConfig, CheckpointFileAloneMovesTheSpoolBesideIt) {
     EXPECT_EQ(c.spool_directory, "/var/lib/aws-kinesis-agent/tributary-spool");
     EXPECT_EQ(c.checkpoint_file, "/var/lib/aws-kinesis-agent/checkpoints");
     ASSERT_EQ(c.notices.size(), 1u);
-    EXPECT_EQ(c.notices[0], "agent.json: checkpointFile: checkpoints live in the spool at "
-                            "/var/lib/aws-kinesis-agent/tributary-spool");
+    EXPECT_EQ(c.notices[0],
+              "agent.json: checkpointFile: checkpoints live in the spool at "
+              "/var/lib/aws-kinesis-agent/tributary-spool");
 }
 
 TEST(AgentConfig, CheckpointFileOnTmpfsKeepsTheDefaultSpool) {
@@ -404,8 +409,8 @@ class GlobalBoundary : public ::testing::TestWithParam<Boundary> {};
 TEST_P(GlobalBoundary, AcceptsInsideAndRefusesOutside) {
     const Boundary& b = GetParam();
     auto c = parse(doc("\"" + std::string(b.key) + "\": " + b.value + ","));
-    EXPECT_EQ(c.has_value(), b.ok) << b.key << " = " << b.value << ": "
-                                   << (c ? "accepted" : c.error().message);
+    EXPECT_EQ(c.has_value(), b.ok)
+        << b.key << " = " << b.value << ": " << (c ? "accepted" : c.error().message);
     if (!b.ok && !c) {
         EXPECT_EQ(c.error().code, errc::out_of_range) << c.error().message;
     }
@@ -427,8 +432,7 @@ INSTANTIATE_TEST_SUITE_P(
         Boundary{"shutdownTimeoutMillis", "-1", false},
         Boundary{"shutdownTimeoutMillis", "0", true},
         Boundary{"shutdownTimeoutMillis", "3600001", false},
-        Boundary{"spoolMaxBytes", "1048575", false},
-        Boundary{"spoolMaxBytes", "1048576", true},
+        Boundary{"spoolMaxBytes", "1048575", false}, Boundary{"spoolMaxBytes", "1048576", true},
         Boundary{"spoolMaxBytes", sizeof(void*) == 4 ? "2147483648" : "1099511627776", true},
         Boundary{"spoolMaxBytes", sizeof(void*) == 4 ? "2147483649" : "1099511627777", false},
         Boundary{"maxSendingThreads", "18446744073709551615", false}));
@@ -521,8 +525,7 @@ TEST(AgentConfig, LoadErrorsNameThePath) {
     std::string p = dir.file("agent.json", doc(R"("spoolSync": "always",)"));
     auto c = load_agent_config(p, test_env());
     ASSERT_FALSE(c);
-    EXPECT_EQ(c.error().message,
-              p + R"(: spoolSync: must be batch or off, got "always")");
+    EXPECT_EQ(c.error().message, p + R"(: spoolSync: must be batch or off, got "always")");
 }
 
 // Random bytes and mutations of valid documents: every result is a value or an error.
@@ -544,9 +547,15 @@ TEST(AgentConfig, ArbitraryBytesNeverCrash) {
             for (int k = 0; k < edits && !text.empty(); ++k) {
                 size_t at = rng() % text.size();
                 switch (rng() % 3) {
-                    case 0: text[at] = alphabet[rng() % alphabet.size()]; break;
-                    case 1: text.erase(at, 1 + rng() % 8); break;
-                    default: text.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+                    case 0:
+                        text[at] = alphabet[rng() % alphabet.size()];
+                        break;
+                    case 1:
+                        text.erase(at, 1 + rng() % 8);
+                        break;
+                    default:
+                        text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+                        break;
                 }
             }
         }

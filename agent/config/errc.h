@@ -8,15 +8,15 @@
 namespace tributary::agent::config {
 
 enum class errc {
-    io_error = 1,       // the file cannot be opened or read, or is not a regular file
-    invalid_json,       // malformed JSON, a duplicate key, nesting too deep, a file too large
-    unknown_key,        // a key no table lists (top level, in a flow, ...)
-    wrong_type,         // e.g. a string where an integer is expected
-    out_of_range,       // a number outside its documented range
-    invalid_value,      // right type, wrong value: unknown enum name, bad regex, bad path, ...
-    missing_key,        // a required key is absent (filePattern, kinesisStream|deliveryStream)
-    conflicting_keys,   // keys that exclude each other (kinesisStream and deliveryStream, ...)
-    duplicate_flow,     // two flows with the same id
+    io_error = 1,      // the file cannot be opened or read, or is not a regular file
+    invalid_json,      // malformed JSON, a duplicate key, nesting too deep, a non-object top level
+    unknown_key,       // a key no table lists (top level, in a flow, ...)
+    wrong_type,        // e.g. a string where an integer is expected
+    out_of_range,      // a number outside its documented range
+    invalid_value,     // right type, wrong value: unknown enum name, bad regex, bad path, ...
+    missing_key,       // a required key is absent (filePattern, kinesisStream|deliveryStream)
+    conflicting_keys,  // keys that exclude each other (kinesisStream and deliveryStream, ...)
+    duplicate_flow,    // two flows with the same id
 };
 
 const std::error_category& config_category() noexcept;

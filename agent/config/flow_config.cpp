@@ -16,17 +16,33 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kDayMillis = 86'400'000;
 
 constexpr std::string_view kFileOnlyKeys[] = {
-    "filePattern",         "initialPosition", "minTimeBetweenFilePollsMillis",
-    "maxTimeBetweenFileTrackerRefreshMillis", "multiLineStartPattern", "skipHeaderLines",
-    "fileFooterPattern",   "truncatedRecordTerminator",
+    "filePattern",
+    "initialPosition",
+    "minTimeBetweenFilePollsMillis",
+    "maxTimeBetweenFileTrackerRefreshMillis",
+    "multiLineStartPattern",
+    "skipHeaderLines",
+    "fileFooterPattern",
+    "truncatedRecordTerminator",
 };
 constexpr std::string_view kMetricsOnlyKeys[] = {"metricsIntervalMillis", "metrics"};
 constexpr std::string_view kOtherFlowKeys[] = {
-    "kinesisStream", "deliveryStream", "partitionKeyOption", "maxBufferAgeMillis",
-    "maxBufferSizeRecords", "maxBufferSizeBytes", "dataProcessingOptions",
-    "retryInitialBackoffMillis", "retryMaxBackoffMillis", "aggregatedRecordSizeBytes",
+    "kinesisStream",
+    "deliveryStream",
+    "partitionKeyOption",
+    "maxBufferAgeMillis",
+    "maxBufferSizeRecords",
+    "maxBufferSizeBytes",
+    "dataProcessingOptions",
+    "retryInitialBackoffMillis",
+    "retryMaxBackoffMillis",
+    "aggregatedRecordSizeBytes",
     // Tributary additions.
-    "source", "fullPolicy", "spoolMaxBytes", "errorStream", "sink",
+    "source",
+    "fullPolicy",
+    "spoolMaxBytes",
+    "errorStream",
+    "sink",
 };
 
 constexpr std::string_view kNoPublishQueue =
@@ -173,8 +189,7 @@ Result<void> read_metrics_keys(const ObjectReader& r, FlowConfig& f) {
         }
         if (found == kGroupCount) {
             return r.error_at(g.is_string() ? errc::invalid_value : errc::wrong_type, where,
-                              "must be one of " + std::string(kGroupList) + "; got " +
-                                  describe(g));
+                              "must be one of " + std::string(kGroupList) + "; got " + describe(g));
         }
         auto group = MetricGroup(found);
         if (std::find(f.metrics.begin(), f.metrics.end(), group) != f.metrics.end()) {
@@ -208,8 +223,8 @@ Result<void> read_batching(const ObjectReader& r, std::vector<std::string>& noti
     TRIB_TRY(auto max_backoff, r.integer("retryMaxBackoffMillis", 1, kDayMillis));
     if (max_backoff) f.retry_max_backoff = Millis(*max_backoff);
     if (f.retry_max_backoff < f.retry_initial_backoff) {
-        return r.error(errc::out_of_range, max_backoff ? "retryMaxBackoffMillis"
-                                                       : "retryInitialBackoffMillis",
+        return r.error(errc::out_of_range,
+                       max_backoff ? "retryMaxBackoffMillis" : "retryInitialBackoffMillis",
                        "retryMaxBackoffMillis (" + std::to_string(f.retry_max_backoff.count()) +
                            ") must be at least retryInitialBackoffMillis (" +
                            std::to_string(f.retry_initial_backoff.count()) + ")");
@@ -246,7 +261,7 @@ Result<void> read_processing_options(const ObjectReader& r, FlowConfig& f) {
         }
         if (!name->is_string()) {
             return r.error_at(errc::wrong_type, key_path(where, "optionName"),
-                           "must be a string, got " + describe(*name));
+                              "must be a string, got " + describe(*name));
         }
     }
     f.data_processing_options = *options;
@@ -264,9 +279,9 @@ Result<void> read_tributary_keys(const ObjectReader& r, FlowConfig& f) {
     TRIB_TRY(auto error_stream, r.string("errorStream"));
     if (error_stream) {
         if (!valid_stream_name(*error_stream, f.destination)) {
-            return r.error(errc::invalid_value, "errorStream",
-                           "must be a stream name like the flow's own, got " +
-                               describe(json(*error_stream)));
+            return r.error(
+                errc::invalid_value, "errorStream",
+                "must be a stream name like the flow's own, got " + describe(json(*error_stream)));
         }
         f.error_stream = *error_stream;
     }

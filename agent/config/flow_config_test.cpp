@@ -127,8 +127,9 @@ TEST(FlowConfig, FileKeyInAMetricsFlowIsAConflict) {
     Error e = parse_error(flows(R"([{"source": "metrics", "kinesisStream": "m",
                                      "filePattern": "/a"}])"));
     EXPECT_EQ(e.code, errc::conflicting_keys);
-    EXPECT_EQ(e.message,
-              R"(agent.json: flows[0].filePattern: not allowed in a flow whose source is "metrics")");
+    EXPECT_EQ(
+        e.message,
+        R"(agent.json: flows[0].filePattern: not allowed in a flow whose source is "metrics")");
 }
 
 TEST(FlowConfig, MetricsKeyInAFileFlowIsAConflict) {
@@ -173,12 +174,13 @@ class FlowBoundary : public ::testing::TestWithParam<Boundary> {};
 
 TEST_P(FlowBoundary, AcceptsInsideAndRefusesOutside) {
     const Boundary& b = GetParam();
-    std::string head = std::string(b.flow) == "k"   ? R"("filePattern": "/a", "kinesisStream": "s")"
-                       : std::string(b.flow) == "f" ? R"("filePattern": "/a", "deliveryStream": "d")"
-                                                    : R"("source": "metrics", "kinesisStream": "s")";
+    std::string head = std::string(b.flow) == "k" ? R"("filePattern": "/a", "kinesisStream": "s")"
+                       : std::string(b.flow) == "f"
+                           ? R"("filePattern": "/a", "deliveryStream": "d")"
+                           : R"("source": "metrics", "kinesisStream": "s")";
     auto c = parse(flows("[{" + head + ", \"" + b.key + "\": " + b.value + "}]"));
-    EXPECT_EQ(c.has_value(), b.ok) << b.key << " = " << b.value << ": "
-                                   << (c ? "accepted" : c.error().message);
+    EXPECT_EQ(c.has_value(), b.ok)
+        << b.key << " = " << b.value << ": " << (c ? "accepted" : c.error().message);
     if (!b.ok && !c) {
         EXPECT_EQ(c.error().code, errc::out_of_range) << c.error().message;
     }
@@ -186,78 +188,83 @@ TEST_P(FlowBoundary, AcceptsInsideAndRefusesOutside) {
 
 INSTANTIATE_TEST_SUITE_P(
     FlowConfig, FlowBoundary,
-    ::testing::Values(
-        Boundary{"k", "maxBufferAgeMillis", "999", false},
-        Boundary{"k", "maxBufferAgeMillis", "1000", true},
-        Boundary{"k", "maxBufferAgeMillis", "900000", true},
-        Boundary{"k", "maxBufferAgeMillis", "900001", false},
-        Boundary{"k", "maxBufferSizeRecords", "0", false},
-        Boundary{"k", "maxBufferSizeRecords", "1", true},
-        Boundary{"k", "maxBufferSizeRecords", "500", true},
-        Boundary{"k", "maxBufferSizeRecords", "501", false},
-        Boundary{"k", "maxBufferSizeBytes", "0", false},
-        Boundary{"k", "maxBufferSizeBytes", "1", true},
-        Boundary{"k", "maxBufferSizeBytes", "5242880", true},
-        Boundary{"k", "maxBufferSizeBytes", "5242881", false},
-        Boundary{"f", "maxBufferSizeBytes", "4194304", true},
-        Boundary{"f", "maxBufferSizeBytes", "4194305", false},
-        Boundary{"k", "minTimeBetweenFilePollsMillis", "0", false},
-        Boundary{"k", "minTimeBetweenFilePollsMillis", "1", true},
-        Boundary{"k", "minTimeBetweenFilePollsMillis", "86400000", true},
-        Boundary{"k", "minTimeBetweenFilePollsMillis", "86400001", false},
-        Boundary{"k", "maxTimeBetweenFileTrackerRefreshMillis", "0", false},
-        Boundary{"k", "maxTimeBetweenFileTrackerRefreshMillis", "1", true},
-        Boundary{"k", "skipHeaderLines", "-1", false},
-        Boundary{"k", "skipHeaderLines", "0", true},
-        Boundary{"k", "retryInitialBackoffMillis", "0", false},
-        Boundary{"k", "retryInitialBackoffMillis", "1", true},
-        Boundary{"k", "retryMaxBackoffMillis", "99", false},  // below the default initial 100
-        Boundary{"k", "retryMaxBackoffMillis", "100", true},
-        Boundary{"k", "retryMaxBackoffMillis", "86400000", true},
-        Boundary{"k", "retryMaxBackoffMillis", "86400001", false},
-        Boundary{"k", "publishQueueCapacity", "0", false},
-        Boundary{"k", "publishQueueCapacity", "1", true},
-        Boundary{"k", "waitOnFullPublishQueueMillis", "999", false},
-        Boundary{"k", "waitOnFullPublishQueueMillis", "1000", true},
-        Boundary{"k", "waitOnEmptyPublishQueueMillis", "900000", true},
-        Boundary{"k", "waitOnEmptyPublishQueueMillis", "900001", false},
-        Boundary{"f", "aggregatedRecordSizeBytes", "-1", false},
-        Boundary{"f", "aggregatedRecordSizeBytes", "1024000", true},
-        Boundary{"f", "aggregatedRecordSizeBytes", "1024001", false},
-        Boundary{"k", "spoolMaxBytes", "1048575", false},
-        Boundary{"k", "spoolMaxBytes", "1048576", true},
-        Boundary{"m", "metricsIntervalMillis", "999", false},
-        Boundary{"m", "metricsIntervalMillis", "1000", true},
-        Boundary{"m", "metricsIntervalMillis", "86400000", true},
-        Boundary{"m", "metricsIntervalMillis", "86400001", false}));
+    ::testing::Values(Boundary{"k", "maxBufferAgeMillis", "999", false},
+                      Boundary{"k", "maxBufferAgeMillis", "1000", true},
+                      Boundary{"k", "maxBufferAgeMillis", "900000", true},
+                      Boundary{"k", "maxBufferAgeMillis", "900001", false},
+                      Boundary{"k", "maxBufferSizeRecords", "0", false},
+                      Boundary{"k", "maxBufferSizeRecords", "1", true},
+                      Boundary{"k", "maxBufferSizeRecords", "500", true},
+                      Boundary{"k", "maxBufferSizeRecords", "501", false},
+                      Boundary{"k", "maxBufferSizeBytes", "0", false},
+                      Boundary{"k", "maxBufferSizeBytes", "1", true},
+                      Boundary{"k", "maxBufferSizeBytes", "5242880", true},
+                      Boundary{"k", "maxBufferSizeBytes", "5242881", false},
+                      Boundary{"f", "maxBufferSizeBytes", "4194304", true},
+                      Boundary{"f", "maxBufferSizeBytes", "4194305", false},
+                      Boundary{"k", "minTimeBetweenFilePollsMillis", "0", false},
+                      Boundary{"k", "minTimeBetweenFilePollsMillis", "1", true},
+                      Boundary{"k", "minTimeBetweenFilePollsMillis", "86400000", true},
+                      Boundary{"k", "minTimeBetweenFilePollsMillis", "86400001", false},
+                      Boundary{"k", "maxTimeBetweenFileTrackerRefreshMillis", "0", false},
+                      Boundary{"k", "maxTimeBetweenFileTrackerRefreshMillis", "1", true},
+                      Boundary{"k", "skipHeaderLines", "-1", false},
+                      Boundary{"k", "skipHeaderLines", "0", true},
+                      Boundary{"k", "retryInitialBackoffMillis", "0", false},
+                      Boundary{"k", "retryInitialBackoffMillis", "1", true},
+                      Boundary{"k", "retryMaxBackoffMillis", "99",
+                               false},  // below the default initial 100
+                      Boundary{"k", "retryMaxBackoffMillis", "100", true},
+                      Boundary{"k", "retryMaxBackoffMillis", "86400000", true},
+                      Boundary{"k", "retryMaxBackoffMillis", "86400001", false},
+                      Boundary{"k", "publishQueueCapacity", "0", false},
+                      Boundary{"k", "publishQueueCapacity", "1", true},
+                      Boundary{"k", "waitOnFullPublishQueueMillis", "999", false},
+                      Boundary{"k", "waitOnFullPublishQueueMillis", "1000", true},
+                      Boundary{"k", "waitOnEmptyPublishQueueMillis", "900000", true},
+                      Boundary{"k", "waitOnEmptyPublishQueueMillis", "900001", false},
+                      Boundary{"f", "aggregatedRecordSizeBytes", "-1", false},
+                      Boundary{"f", "aggregatedRecordSizeBytes", "1024000", true},
+                      Boundary{"f", "aggregatedRecordSizeBytes", "1024001", false},
+                      Boundary{"k", "spoolMaxBytes", "1048575", false},
+                      Boundary{"k", "spoolMaxBytes", "1048576", true},
+                      Boundary{"m", "metricsIntervalMillis", "999", false},
+                      Boundary{"m", "metricsIntervalMillis", "1000", true},
+                      Boundary{"m", "metricsIntervalMillis", "86400000", true},
+                      Boundary{"m", "metricsIntervalMillis", "86400001", false}));
 
 TEST(FlowConfig, RetryMaxBelowRetryInitialIsAnError) {
-    Error e = parse_error(doc("", R"(, "retryInitialBackoffMillis": 500, "retryMaxBackoffMillis": 400)"));
-    EXPECT_EQ(e.message, "agent.json: flows[0].retryMaxBackoffMillis: retryMaxBackoffMillis (400) "
-                         "must be at least retryInitialBackoffMillis (500)");
+    Error e =
+        parse_error(doc("", R"(, "retryInitialBackoffMillis": 500, "retryMaxBackoffMillis": 400)"));
+    EXPECT_EQ(e.message,
+              "agent.json: flows[0].retryMaxBackoffMillis: retryMaxBackoffMillis (400) "
+              "must be at least retryInitialBackoffMillis (500)");
 }
 
 TEST(FlowConfig, TerminatorAsLongAsARecordIsRefused) {
     std::string terminator(1'048'576, 'x');
     Error e = parse_error(doc("", R"(, "truncatedRecordTerminator": ")" + terminator + "\""));
     EXPECT_EQ(e.code, errc::out_of_range);
-    EXPECT_EQ(e.message, "agent.json: flows[0].truncatedRecordTerminator: must be shorter than "
-                         "the record size limit (1048576 bytes)");
+    EXPECT_EQ(e.message,
+              "agent.json: flows[0].truncatedRecordTerminator: must be shorter than "
+              "the record size limit (1048576 bytes)");
 }
 
 TEST(FlowConfig, UnknownFlowKeyIsNamedWithASuggestion) {
     Error e = parse_error(doc("", R"(, "maxBufferAgeMilis": 5000)"));
     EXPECT_EQ(e.code, errc::unknown_key);
-    EXPECT_EQ(e.message, "agent.json: flows[0].maxBufferAgeMilis: unknown key "
-                         "(did you mean \"maxBufferAgeMillis\"?)");
+    EXPECT_EQ(e.message,
+              "agent.json: flows[0].maxBufferAgeMilis: unknown key "
+              "(did you mean \"maxBufferAgeMillis\"?)");
 }
 
 TEST(FlowConfig, KinesisStreamAndDeliveryStreamTogetherConflict) {
     Error e = parse_error(flows(R"([{"filePattern": "/a", "kinesisStream": "s",
                                      "deliveryStream": "d"}])"));
     EXPECT_EQ(e.code, errc::conflicting_keys);
-    EXPECT_EQ(e.message, "agent.json: flows[0].deliveryStream: a flow has kinesisStream or "
-                         "deliveryStream, not both");
+    EXPECT_EQ(e.message,
+              "agent.json: flows[0].deliveryStream: a flow has kinesisStream or "
+              "deliveryStream, not both");
 }
 
 TEST(FlowConfig, FlowWithoutDestinationIsMissingAKey) {
@@ -275,7 +282,8 @@ TEST(FlowConfig, FileFlowWithoutFilePatternIsMissingAKey) {
 TEST(FlowConfig, RelativeFilePatternIsRefused) {
     Error e = parse_error(flows(R"([{"filePattern": "app.log", "kinesisStream": "s"}])"));
     EXPECT_EQ(e.code, errc::invalid_value);
-    EXPECT_EQ(e.message, R"(agent.json: flows[0].filePattern: must be an absolute path, got "app.log")");
+    EXPECT_EQ(e.message,
+              R"(agent.json: flows[0].filePattern: must be an absolute path, got "app.log")");
 }
 
 TEST(FlowConfig, FilePatternEndingInSlashIsRefused) {
@@ -287,7 +295,8 @@ TEST(FlowConfig, InvalidStreamNameIsRefused) {
     Error e = parse_error(flows(R"([{"filePattern": "/a", "kinesisStream": "my stream"}])"));
     EXPECT_EQ(e.code, errc::invalid_value);
     EXPECT_EQ(e.message.rfind("agent.json: flows[0].kinesisStream: must be 1 to 128 characters", 0),
-              0u) << e.message;
+              0u)
+        << e.message;
 }
 
 TEST(FlowConfig, TwoFlowsWithTheSameIdAreAnError) {
@@ -308,7 +317,10 @@ TEST(FlowConfig, InvalidRegexNamesTheOffset) {
     Error e = parse_error(doc("", R"(, "multiLineStartPattern": "^(abc")"));
     EXPECT_EQ(e.code, errc::invalid_value);
     EXPECT_EQ(e.message.rfind("agent.json: flows[0].multiLineStartPattern: invalid regular "
-                              "expression at offset 5: ", 0), 0u) << e.message;
+                              "expression at offset 5: ",
+                              0),
+              0u)
+        << e.message;
 }
 
 TEST(FlowConfig, InvalidFooterRegexIsRefused) {
@@ -319,8 +331,9 @@ TEST(FlowConfig, InvalidFooterRegexIsRefused) {
 TEST(FlowConfig, ProcessingOptionsMustBeAList) {
     Error e = parse_error(doc("", R"(, "dataProcessingOptions": {"optionName": "X"})"));
     EXPECT_EQ(e.code, errc::wrong_type);
-    EXPECT_EQ(e.message,
-              "agent.json: flows[0].dataProcessingOptions: must be a list of objects, got an object");
+    EXPECT_EQ(
+        e.message,
+        "agent.json: flows[0].dataProcessingOptions: must be a list of objects, got an object");
 }
 
 TEST(FlowConfig, ProcessingOptionWithoutOptionNameIsNamedByIndex) {
@@ -336,14 +349,17 @@ TEST(FlowConfig, ProcessingOptionNameMustBeAString) {
 
 TEST(FlowConfig, ProcessingOptionMustBeAnObject) {
     Error e = parse_error(doc("", R"(, "dataProcessingOptions": ["SINGLELINE"])"));
-    EXPECT_EQ(e.message, R"(agent.json: flows[0].dataProcessingOptions[0]: must be an object, got "SINGLELINE")");
+    EXPECT_EQ(
+        e.message,
+        R"(agent.json: flows[0].dataProcessingOptions[0]: must be an object, got "SINGLELINE")");
 }
 
 TEST(FlowConfig, UnknownEnumNameListsTheAllowedOnes) {
     Error e = parse_error(doc("", R"(, "initialPosition": "BEGINNING")"));
     EXPECT_EQ(e.code, errc::invalid_value);
-    EXPECT_EQ(e.message, "agent.json: flows[0].initialPosition: must be END_OF_FILE or "
-                         "START_OF_FILE, got \"BEGINNING\"");
+    EXPECT_EQ(e.message,
+              "agent.json: flows[0].initialPosition: must be END_OF_FILE or "
+              "START_OF_FILE, got \"BEGINNING\"");
 }
 
 TEST(FlowConfig, UnknownSinkIsRefused) {
@@ -360,8 +376,9 @@ TEST(FlowConfig, PartitionKeyOptionOnFirehoseIsNoticed) {
     AgentConfig c = parse_ok(flows(R"([{"filePattern": "/a", "deliveryStream": "d",
                                         "partitionKeyOption": "RANDOM"}])"));
     ASSERT_EQ(c.notices.size(), 1u);
-    EXPECT_EQ(c.notices[0], "agent.json: flows[0].partitionKeyOption: ignored: Firehose records "
-                            "have no partition key");
+    EXPECT_EQ(c.notices[0],
+              "agent.json: flows[0].partitionKeyOption: ignored: Firehose records "
+              "have no partition key");
 }
 
 TEST(FlowConfig, AggregationIsStoredForFirehoseAndNoticedUntilApplied) {
@@ -369,8 +386,9 @@ TEST(FlowConfig, AggregationIsStoredForFirehoseAndNoticedUntilApplied) {
                                         "aggregatedRecordSizeBytes": 5120}])"));
     EXPECT_EQ(c.flows[0].aggregated_record_size_bytes, 5120);
     ASSERT_EQ(c.notices.size(), 1u);
-    EXPECT_EQ(c.notices[0], "agent.json: flows[0].aggregatedRecordSizeBytes: not applied yet: "
-                            "records are sent one per line");
+    EXPECT_EQ(c.notices[0],
+              "agent.json: flows[0].aggregatedRecordSizeBytes: not applied yet: "
+              "records are sent one per line");
 }
 
 TEST(FlowConfig, AggregationOnAKinesisFlowIsIgnored) {
@@ -384,8 +402,9 @@ TEST(FlowConfig, FlowSpoolSharesAboveTheSpoolAreAnError) {
         {"filePattern": "/a", "kinesisStream": "s", "spoolMaxBytes": 2097152},
         {"filePattern": "/b", "kinesisStream": "s", "spoolMaxBytes": 3145728}]})");
     EXPECT_EQ(e.code, errc::invalid_value);
-    EXPECT_EQ(e.message, "agent.json: flows: the flows' spoolMaxBytes add up to 5242880, more "
-                         "than spoolMaxBytes 4194304");
+    EXPECT_EQ(e.message,
+              "agent.json: flows: the flows' spoolMaxBytes add up to 5242880, more "
+              "than spoolMaxBytes 4194304");
 }
 
 TEST(FlowConfig, MissingFlowsIsAnError) {

@@ -79,7 +79,8 @@ public:
             case E::key: {
                 Frame& f = frames_.back();
                 std::string k = parsed.is_string() ? parsed.get<std::string>() : std::string();
-                if (!f.keys.insert(k).second && !duplicate_) duplicate_ = path_to_top() + "\x01" + k;
+                if (!f.keys.insert(k).second && !duplicate_)
+                    duplicate_ = path_to_top() + "\x01" + k;
                 f.last_key = std::move(k);
                 break;
             }
@@ -176,24 +177,28 @@ std::string index_path(std::string_view parent, size_t index) {
 
 std::string describe(const json& value) {
     switch (value.type()) {
-        case json::value_t::object: return "an object";
-        case json::value_t::array: return "an array";
-        case json::value_t::null: return "null";
+        case json::value_t::object:
+            return "an object";
+        case json::value_t::array:
+            return "an array";
+        case json::value_t::null:
+            return "null";
         case json::value_t::string: {
             const std::string& s = value.get_ref<const std::string&>();
             constexpr size_t kMax = 40;
-            std::string shown = json(s.substr(0, kMax)).dump(-1, ' ', false,
-                                                             json::error_handler_t::replace);
+            std::string shown =
+                json(s.substr(0, kMax)).dump(-1, ' ', false, json::error_handler_t::replace);
             if (s.size() > kMax) shown.insert(shown.size() - 1, "...");
             return shown;
         }
-        default: return value.dump();
+        default:
+            return value.dump();
     }
 }
 
 std::string_view suggest(std::string_view key, std::span<const std::string_view> candidates) {
     std::string_view best;
-    size_t best_distance = 3;  // at most two edits
+    size_t best_distance = 3;          // at most two edits
     if (key.size() > 64) return best;  // no key is that long; spare the quadratic distance
     std::string key_lower = lower(key);
     for (std::string_view c : candidates) {
@@ -237,8 +242,8 @@ tl::unexpected<Error> ObjectReader::error(errc code, std::string_view key,
 
 tl::unexpected<Error> ObjectReader::error_at(errc code, std::string_view full_path,
                                              std::string_view reason) const {
-    return fail(code, std::string(file_name_) + ": " + std::string(full_path) + ": " +
-                          std::string(reason));
+    return fail(
+        code, std::string(file_name_) + ": " + std::string(full_path) + ": " + std::string(reason));
 }
 
 Result<std::optional<int64_t>> ObjectReader::integer(std::string_view key, int64_t lo,
@@ -246,10 +251,10 @@ Result<std::optional<int64_t>> ObjectReader::integer(std::string_view key, int64
     const json* v = find(key);
     if (!v) return std::nullopt;
     auto range_error = [&](std::string_view got) {
-        std::string reason = hi == std::numeric_limits<int64_t>::max()
-                                 ? "must be at least " + std::to_string(lo)
-                                 : "must be between " + std::to_string(lo) + " and " +
-                                       std::to_string(hi);
+        std::string reason =
+            hi == std::numeric_limits<int64_t>::max()
+                ? "must be at least " + std::to_string(lo)
+                : "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
         return error(errc::out_of_range, key, reason + ", got " + std::string(got));
     };
     int64_t n = 0;
@@ -270,9 +275,9 @@ Result<std::optional<int64_t>> ObjectReader::integer(std::string_view key, int64
         if (digits.data() == s.data() && !digits.empty() && digits.front() == '-') {
             unsigned_part.remove_prefix(1);
         }
-        bool ok = !unsigned_part.empty() &&
-                  std::all_of(unsigned_part.begin(), unsigned_part.end(),
-                              [](char c) { return c >= '0' && c <= '9'; });
+        bool ok =
+            !unsigned_part.empty() && std::all_of(unsigned_part.begin(), unsigned_part.end(),
+                                                  [](char c) { return c >= '0' && c <= '9'; });
         if (ok) {
             auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
             if (ec == std::errc::result_out_of_range) return range_error(s);
@@ -326,9 +331,15 @@ Result<void> read_ignored(const ObjectReader& r, std::span<const IgnoredKey> key
     for (const IgnoredKey& k : keys) {
         if (!r.has(k.name)) continue;
         switch (k.kind) {
-            case Kind::integer: TRIB_TRY_VOID(r.integer(k.name, k.lo, k.hi)); break;
-            case Kind::boolean: TRIB_TRY_VOID(r.boolean(k.name)); break;
-            case Kind::string: TRIB_TRY_VOID(r.string(k.name)); break;
+            case Kind::integer:
+                TRIB_TRY_VOID(r.integer(k.name, k.lo, k.hi));
+                break;
+            case Kind::boolean:
+                TRIB_TRY_VOID(r.boolean(k.name));
+                break;
+            case Kind::string:
+                TRIB_TRY_VOID(r.string(k.name));
+                break;
         }
         add_notice(notices, r, k.name, "ignored: " + std::string(k.why));
     }

@@ -3,13 +3,12 @@
 // the key path. Not part of the module's API.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agent/config/errc.h"
 #include "shared/result.h"
