@@ -191,10 +191,12 @@ struct Environment {
 //   unknown_key       a key not documented for its place, with a "did you mean" when close;
 //   wrong_type        e.g. a string where an integer is expected (numeric strings are
 //                     accepted for integers, and the Kinesis Agent's boolean words for booleans);
-//   out_of_range      a number outside its documented range;
+//   out_of_range      a number outside its documented range (also retryMaxBackoffMillis below
+//                     retryInitialBackoffMillis, a truncatedRecordTerminator as long as a record);
 //   invalid_value     an unknown enum name, an invalid regex, a relative path, a bad stream
 //                     name, endpoint or HOST:PORT, per-flow spool shares above spoolMaxBytes;
-//   missing_key       no flows, no filePattern in a file flow, no kinesisStream/deliveryStream;
+//   missing_key       no flows, no filePattern in a file flow, no kinesisStream/deliveryStream,
+//                     no deviceId when the hostname cannot serve as one;
 //   conflicting_keys  kinesisStream with deliveryStream, file keys in a metrics flow, only one
 //                     of awsAccessKeyId/awsSecretAccessKey;
 //   duplicate_flow    two flows with the same id.
