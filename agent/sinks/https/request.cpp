@@ -10,6 +10,7 @@ namespace tributary::agent::sinks::https {
 namespace {
 
 constexpr size_t max_partition_key_chars = 256;
+constexpr size_t max_flow_bytes = 1024;  // docs/agent-delivery.md
 
 tl::unexpected<Error> bad_endpoint(std::string_view endpoint, std::string_view why) {
     return fail(errc::bad_endpoint,
@@ -83,6 +84,8 @@ Result<void> check_batch(Api api, std::string_view stream, std::span<const OutRe
     if (utf8_length(stream) == std::string_view::npos) return invalid("stream name is not UTF-8");
     if (!is_producer_id(tag.producer_id))
         return invalid("producer id '" + tag.producer_id + "' is not 32 lower-case hex digits");
+    if (tag.flow.empty() || tag.flow.size() > max_flow_bytes)
+        return invalid("flow id must be 1..1024 bytes");
     const Limits lim = limits(api);
     if (records.size() > lim.max_records)
         return invalid("batch of " + std::to_string(records.size()) + " records exceeds " +

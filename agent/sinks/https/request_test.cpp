@@ -247,6 +247,13 @@ TEST(HttpsRequest, RejectsMalformedProducerIdAndEmptyStream) {
     EXPECT_EQ(build_error(kinesis_options(), "", recs).message, "empty stream name");
 }
 
+TEST(HttpsRequest, RejectsEmptyOrOverlongFlowIds) {
+    OutRecord recs[] = {{"k", "v"}};
+    EXPECT_EQ(build_error(kinesis_options(), "s", recs, BatchTag{producer, "", 1}).message,
+              "flow id must be 1..1024 bytes");
+    build_error(kinesis_options(), "s", recs, BatchTag{producer, std::string(1025, 'f'), 1});
+}
+
 // ---- endpoints ------------------------------------------------------------------------------
 
 TEST(HttpsEndpoint, PlainHttpWithPort) {

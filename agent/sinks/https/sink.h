@@ -66,7 +66,7 @@ struct OutRecord {
 // The batch's identity for the collector's deduplication (docs/agent-delivery.md).
 struct BatchTag {
     std::string producer_id;  // 32 lower-case hex digits, the agent's stable id
-    std::string flow;         // the flow id, any bytes; percent-encoded on the wire
+    std::string flow;         // the flow id, 1..1024 bytes; percent-encoded on the wire
     uint64_t sequence = 0;    // strictly increasing per (producer, flow); a resend reuses it
 };
 
@@ -106,8 +106,8 @@ public:
 
     // Sends one batch, blocking until the answer, a transport error or request_timeout. Never
     // throws. An empty batch sends nothing and is ok. A batch the service would reject as is
-    // (over limits(), a malformed tag, an empty stream name, a partition key that is empty,
-    // too long or not UTF-8) is fatal without sending.
+    // (over limits(), a malformed producer id or flow, an empty stream name, a partition key
+    // that is empty, too long or not UTF-8) is fatal without sending.
     virtual SendResult put(std::string_view stream, std::span<const OutRecord> records,
                            const BatchTag& tag) = 0;
 

@@ -49,7 +49,7 @@ std::string_view signing_service(Api api);
 // Errors: errc::invalid_batch naming the record or field: empty stream name, more than
 // limits().max_records records, a record or the batch over the byte limits, a Kinesis partition
 // key empty, over 256 characters or not UTF-8, a producer id that is not 32 lower-case hex
-// digits.
+// digits, a flow id empty or over 1024 bytes.
 Result<Request> build_request(const Endpoint& endpoint, const Options& options,
                               std::string_view stream, std::span<const OutRecord> records,
                               const BatchTag& tag, aws::Clock::time_point now);
