@@ -276,6 +276,7 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
                 }
                 rm_cv.notify_one();
                 if (retry.empty()) {
+                    if (backoff.failures()) set_error("");  // recovered
                     backoff.success();
                 } else {
                     counters_.records_failed += retry.size();
