@@ -173,40 +173,44 @@ Result<void> ShardStore::load() {
             owners[slot] = std::nullopt;
     }
 
-    auto cur = lmdb::Cursor::open(*txn, streams_db_);
-    if (!cur) return fail(errc::internal_failure, cur.error().message);
-    for (auto ok = cur->first(); ok && *ok; ok = cur->next()) {
-        auto meta = std::make_shared<StreamMeta>();
-        try {
-            nlohmann::json::parse(cur->value()).get_to(*meta);
-        } catch (const std::exception& e) {
-            return fail(errc::internal_failure,
-                        "corrupt stream metadata for " + std::string(cur->key()) + ": " + e.what());
-        }
-        Entry e;
-        for (const auto& s : meta->shards) {
-            auto own = owners.find(s.slot);
-            if (own == owners.end() || own->second != SlotOwner{meta->id, s.index})
-                return fail(errc::internal_failure, "stream " + meta->name + " shard " +
-                                                        s.id().to_string() + " names slot " +
-                                                        std::to_string(s.slot) +
-                                                        ", which it does not own");
-            slots_[s.slot] = SlotUse::used;
-            ShardRuntime rt = make_runtime();
-            rt.next_index = std::max(s.next_index, s.trim_index);
-            auto rec = lmdb::Cursor::open(*txn, slot_dbi_[s.slot].load());
-            if (!rec) return fail(errc::internal_failure, rec.error().message);
-            auto last = rec->last();
-            if (!last) return fail(errc::internal_failure, last.error().message);
-            if (*last && key_index(rec->key()) > 0) {
-                rt.next_index = std::max(rt.next_index, key_index(rec->key()) + 1);
-                RecordView rv;
-                if (decode_record(rec->value(), rv)) rt.last_arrival_ms = rv.arrival_ms;
+    // LMDB frees a write transaction's cursors when it commits: every cursor here is closed
+    // before the commit below.
+    {
+        auto cur = lmdb::Cursor::open(*txn, streams_db_);
+        if (!cur) return fail(errc::internal_failure, cur.error().message);
+        for (auto ok = cur->first(); ok && *ok; ok = cur->next()) {
+            auto meta = std::make_shared<StreamMeta>();
+            try {
+                nlohmann::json::parse(cur->value()).get_to(*meta);
+            } catch (const std::exception& e) {
+                return fail(errc::internal_failure,
+                            "corrupt stream metadata for " + std::string(cur->key()) + ": " + e.what());
             }
-            e.runtime[s.index] = rt;
+            Entry e;
+            for (const auto& s : meta->shards) {
+                auto own = owners.find(s.slot);
+                if (own == owners.end() || own->second != SlotOwner{meta->id, s.index})
+                    return fail(errc::internal_failure, "stream " + meta->name + " shard " +
+                                                            s.id().to_string() + " names slot " +
+                                                            std::to_string(s.slot) +
+                                                            ", which it does not own");
+                slots_[s.slot] = SlotUse::used;
+                ShardRuntime rt = make_runtime();
+                rt.next_index = std::max(s.next_index, s.trim_index);
+                auto rec = lmdb::Cursor::open(*txn, slot_dbi_[s.slot].load());
+                if (!rec) return fail(errc::internal_failure, rec.error().message);
+                auto last = rec->last();
+                if (!last) return fail(errc::internal_failure, last.error().message);
+                if (*last && key_index(rec->key()) > 0) {
+                    rt.next_index = std::max(rt.next_index, key_index(rec->key()) + 1);
+                    RecordView rv;
+                    if (decode_record(rec->value(), rv)) rt.last_arrival_ms = rv.arrival_ms;
+                }
+                e.runtime[s.index] = rt;
+            }
+            e.meta = std::move(meta);
+            state_.emplace(e.meta->name, std::move(e));
         }
-        e.meta = std::move(meta);
-        state_.emplace(e.meta->name, std::move(e));
     }
     // A slot no live shard holds is purged before it is reused.
     for (uint32_t slot : numbers)
