@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Tributary quickstart: builds the collector, starts it on its embedded defaults (LMDB under a
-# data directory), then drives it with the real AWS CLI: create a stream, put records, read them
-# back, show the stream and a few metrics. Stops the collector on exit.
+# Tributary quickstart: builds the collector and the agent, starts the collector on its embedded
+# defaults (LMDB under a data directory), drives it with the real AWS CLI (create a stream, put
+# records, read them back), then runs the pipeline: an application log on the "device" is
+# tailed by tributary-agent (its Kinesis Agent agent.json, a durable LMDB spool), shipped over
+# HTTP with SigV4 and read back from the stream. Stops everything on exit.
 #
 #   examples/quickstart.sh            (TRIB_DATA=dir to keep the data elsewhere)
 set -euo pipefail
@@ -9,9 +11,9 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 packaging/install-build-deps.sh
-echo "== building tributary-collector"
+echo "== building tributary-collector and tributary-agent"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" --target tributary-collector
+cmake --build build -j "$(nproc)" --target tributary-collector tributary-agent
 
 data=${TRIB_DATA:-$root/quickstart-data}
 mkdir -p "$data"
@@ -23,7 +25,16 @@ log=$data/collector.log
 echo "== starting the collector on $endpoint (data in $data)"
 build/collector/tributary-collector --data-dir "$data" --listen 127.0.0.1:$port 2>"$log" &
 collector=$!
-trap 'kill -TERM $collector 2>/dev/null; wait $collector 2>/dev/null; echo "== collector stopped (log: $log)"' EXIT
+agent=""
+cleanup() {
+  if [[ -n $agent ]]; then
+    kill -TERM "$agent" 2>/dev/null; wait "$agent" 2>/dev/null
+    echo "== agent stopped (log: $data/agent.log)"
+  fi
+  kill -TERM $collector 2>/dev/null; wait $collector 2>/dev/null
+  echo "== collector stopped (log: $log)"
+}
+trap cleanup EXIT
 for _ in $(seq 100); do
   curl -fs "$endpoint/health" >/dev/null 2>&1 && break
   sleep 0.1
@@ -73,4 +84,53 @@ echo "== read $total records back"
 echo "== a few of the collector's metrics ($endpoint/metrics)"
 curl -fs "$endpoint/metrics" | grep -E '^tributary_store_incoming_records_total|^tributary_api_requests_total\{operation="PutRecords?",outcome="success"\}' || true
 [[ $total -eq 5 ]] || { echo "expected 5 records, read $total" >&2; exit 1; }
+echo "== the pipeline: an application log -> tributary-agent -> $stream"
+device=$data/device-$stream
+mkdir -p "$device/log"
+app_log=$device/log/app.log
+for i in $(seq 1 200); do
+  printf '192.168.1.%d - - [26/Nov/2026:10:%02d:%02d +0000] "GET /sensor/%d HTTP/1.1" 200 %d\n' \
+    $((i % 250)) $((i / 60 % 60)) $((i % 60)) "$i" $((100 + i))
+done > "$app_log"
+status_port=$((port + 2))
+cat > "$device/agent.json" <<JSON
+{
+  "kinesis.endpoint": "$endpoint",
+  "awsAccessKeyId": "quickstart", "awsSecretAccessKey": "quickstart",
+  "spoolDirectory": "$device/spool",
+  "statusListen": "127.0.0.1:$status_port",
+  "flows": [{
+    "filePattern": "$device/log/app*.log",
+    "kinesisStream": "$stream",
+    "initialPosition": "START_OF_FILE",
+    "maxBufferAgeMillis": 1000,
+    "dataProcessingOptions": [{"optionName": "LOGTOJSON", "logFormat": "COMMONAPACHELOG"}]
+  }]
+}
+JSON
+echo "   $device/agent.json: a Kinesis Agent config (200 Apache log lines, LOGTOJSON)"
+build/agent/tributary-agent --config "$device/agent.json" 2>"$data/agent.log" &
+agent=$!
+for _ in $(seq 150); do
+  sent=$(curl -fs "127.0.0.1:$status_port/status" 2>/dev/null |
+         grep -o '"records_sent": [0-9]*' | grep -o '[0-9]*$' || true)
+  [[ ${sent:-0} -ge 200 ]] && break
+  sleep 0.2
+done
+build/agent/tributary-agent status --status "127.0.0.1:$status_port" | sed 's/^/   /'
+decode() { tr '\t' '\n' | while read -r d; do [[ -n $d ]] && printf '%s\n' "$(printf %s "$d" | base64 -d)"; done; }
+shipped=0
+example=""
+for shard in $(k list-shards --stream-name "$stream" --query 'Shards[].ShardId' --output text); do
+  it=$(k get-shard-iterator --stream-name "$stream" --shard-id "$shard" \
+       --shard-iterator-type TRIM_HORIZON --query ShardIterator --output text)
+  lines=$(k get-records --shard-iterator "$it" --limit 10000 --query 'Records[].Data' --output text | decode |
+          grep '"host"' || true)
+  [[ -n $lines ]] || continue
+  shipped=$((shipped + $(printf '%s\n' "$lines" | wc -l)))
+  [[ -n $example ]] || example=$(printf '%s\n' "$lines" | head -1)
+done
+echo "== the stream holds $shipped log lines the agent parsed and shipped; one of them:"
+echo "   $example"
+[[ $shipped -eq 200 ]] || { echo "expected 200 lines from the agent, found $shipped" >&2; exit 1; }
 echo "== done: the records are on disk in $data; rerun to add another stream"
