@@ -70,7 +70,8 @@ struct TempDir {
 // Certificates for 127.0.0.1 signed by a throwaway CA; EC keys keep it fast.
 struct Pki {
     fs::path ca, cert, key;
-    explicit Pki(const fs::path& dir) : ca(dir / "ca.pem"), cert(dir / "server.pem"), key(dir / "server.key") {
+    explicit Pki(const fs::path& dir)
+        : ca(dir / "ca.pem"), cert(dir / "server.pem"), key(dir / "server.key") {
         std::string d = dir.string();
         std::ofstream(dir / "ext.cnf") << "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
                                           "extendedKeyUsage=serverAuth\n";
