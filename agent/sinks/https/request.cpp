@@ -31,7 +31,11 @@ size_t utf8_length(std::string_view s) {
     size_t n = 0;
     for (size_t i = 0; i < s.size(); ++n) {
         auto c = static_cast<unsigned char>(s[i]);
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        size_t len = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xe  ? 3
+                     : (c >> 3) == 0x1e ? 4
+                                        : 0;
         if (len == 0 || i + len > s.size()) return std::string_view::npos;
         uint32_t cp = len == 1 ? c : c & (0x7f >> len);
         for (size_t k = 1; k < len; ++k) {
@@ -114,7 +118,8 @@ Result<void> check_batch(Api api, std::string_view stream, std::span<const OutRe
 
 std::string build_body(Api api, std::string_view stream, std::span<const OutRecord> records) {
     size_t size = 64 + stream.size();
-    for (const OutRecord& r : records) size += (r.data.size() + 2) / 3 * 4 + 48 + r.partition_key.size();
+    for (const OutRecord& r : records)
+        size += (r.data.size() + 2) / 3 * 4 + 48 + r.partition_key.size();
     std::string body;
     body.reserve(size);
     body += api == Api::kinesis ? R"({"StreamName":)" : R"({"DeliveryStreamName":)";
@@ -197,9 +202,9 @@ Result<Endpoint> parse_endpoint(std::string_view endpoint, Api api, std::string_
     ep.port = ep.tls ? 443 : 80;
     if (!port_text.empty()) {
         unsigned port = 0;
-        auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
-            port > 65535)
+        const char* last = port_text.data() + port_text.size();
+        auto [end, ec] = std::from_chars(port_text.data(), last, port);
+        if (ec != std::errc() || end != last || port == 0 || port > 65535)
             return bad_endpoint(endpoint, "port must be 1..65535");
         ep.port = static_cast<uint16_t>(port);
         ep.port_explicit = true;

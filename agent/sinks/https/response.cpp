@@ -109,10 +109,12 @@ SendResult classify_error(int http_status, std::string_view error_type_header,
     } else if (http_status >= 500 || http_status == 408 || http_status == 429) {
         r.status = Status::retry;
         r.throttled = http_status == 429 || http_status == 503;
-    } else if (http_status >= 400) {
-        r.status = Status::fatal;  // an unknown client error will not heal by resending
+    } else if (http_status >= 300) {
+        // An unknown client error, or a redirect (cpprest does not follow them, and a POST
+        // should not be replayed elsewhere silently): resending cannot help; fix the endpoint.
+        r.status = Status::fatal;
     } else {
-        r.status = Status::retry;  // 1xx/3xx/other 2xx: nothing says the records were stored
+        r.status = Status::retry;  // 1xx or another 2xx: nothing says the records were stored
     }
     r.error = type.empty() ? "HTTP " + std::to_string(http_status) : type;
     if (!message.empty()) r.error += ": " + message;
@@ -162,7 +164,8 @@ SendResult parse_response(Api api, int http_status, std::string_view error_type_
     std::string first_failure;
     for (size_t i = 0; i < list->size(); ++i) {
         const json& e = (*list)[i];
-        if (!e.is_object()) return malformed(http_status, "entry " + std::to_string(i) + " is not an object");
+        if (!e.is_object())
+            return malformed(http_status, "entry " + std::to_string(i) + " is not an object");
         RecordResult rr;
         rr.error_code = string_field(e, "ErrorCode");
         if (!rr.error_code.empty()) {
@@ -179,8 +182,9 @@ SendResult parse_response(Api api, int http_status, std::string_view error_type_
             rr.sequence_number = string_field(e, "SequenceNumber");
             rr.shard_id = string_field(e, "ShardId");
             if (rr.sequence_number.empty() || rr.shard_id.empty())
-                return malformed(http_status, "record " + std::to_string(i) +
-                                                  " has neither SequenceNumber/ShardId nor ErrorCode");
+                return malformed(http_status,
+                                 "record " + std::to_string(i) +
+                                     " has neither SequenceNumber/ShardId nor ErrorCode");
         } else {
             rr.sequence_number = string_field(e, "RecordId");
             if (rr.sequence_number.empty())

@@ -148,14 +148,15 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"SomethingNewException", 429, Status::retry, true},
         ErrorCase{"SomethingNewException", 408, Status::retry, false},
         ErrorCase{"SomethingNewException", 400, Status::fatal, false},
-        ErrorCase{"SomethingNewException", 302, Status::retry, false}),
+        ErrorCase{"SomethingNewException", 302, Status::fatal, false},
+        ErrorCase{"SomethingNewException", 204, Status::retry, false}),
     [](const testing::TestParamInfo<ErrorCase>& info) {
         return std::string(info.param.type) + "_" + std::to_string(info.param.http);
     });
 
 TEST(HttpsResponse, ResourceNotFoundSaysItWillRetry) {
-    SendResult r = kinesis(400,
-                           R"({"__type":"ResourceNotFoundException","message":"Stream s not found"})");
+    SendResult r =
+        kinesis(400, R"({"__type":"ResourceNotFoundException","message":"Stream s not found"})");
     EXPECT_EQ(r.status, Status::retry);
     EXPECT_EQ(r.error, "ResourceNotFoundException: Stream s not found (will retry: the stream "
                        "may be created later)");

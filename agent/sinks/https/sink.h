@@ -91,10 +91,17 @@ struct SendResult {
     int http_status = 0;     // 0 when no answer arrived
 };
 
+// Sets the thread count of cpprest's process-wide I/O pool, which every sink shares (cpprest
+// starts 40 threads by default, a lot for a Raspberry Pi; 2 are plenty for a few sinks). Call
+// once, from main(), before the first Sink::create().
+// Errors: errc::invalid_option when threads is 0 or the pool already runs.
+Result<void> set_io_threads(size_t threads);
+
 // Thread-safety: put() may be called from several threads at once (state is immutable after
 // create(); cpprest's client is thread-safe and pools connections). The delivery protocol still
 // wants one batch per flow in flight. Lifecycle: destroying the sink while a put() runs is
-// undefined; put() returns only after its request finished or was cancelled.
+// undefined. put() returns when its request finished or, past request_timeout, once the
+// cancelled request ended (waiting at most connect_timeout more for that).
 class Sink {
 public:
     // Errors: errc::bad_endpoint (unparsable or unsupported endpoint URL), errc::bad_ca_file

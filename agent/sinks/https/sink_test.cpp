@@ -60,6 +60,16 @@ Error create_error(Options o) {
     return s ? Error{} : s.error();
 }
 
+// Runs first (gtest keeps declaration order) so the pool is not yet started by another test.
+TEST(HttpsSink, IoThreadsCanBeSetOnceBeforeTheFirstRequest) {
+    EXPECT_EQ(set_io_threads(0).error().code, errc::invalid_option);
+    auto first = set_io_threads(2);
+    EXPECT_TRUE(first) << first.error().message;
+    auto again = set_io_threads(2);
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().message.find("before the first sink"), std::string::npos);
+}
+
 TEST(HttpsSink, CreateRejectsABadEndpoint) {
     Options o = local();
     o.endpoint = "ftp://collector";

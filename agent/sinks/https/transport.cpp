@@ -5,6 +5,7 @@
 #include <future>
 
 #include <cpprest/http_client.h>
+#include <pplx/threadpool.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -86,7 +87,11 @@ private:
             if (name == "Host") continue;
             req.headers().add(name, value);
         }
-        req.set_body(std::move(built.body), std::string(content_type));
+        // The std::string overload reads chars through an unsigned-char streambuf (UBSan flags
+        // it); a byte vector is read as what it is. Content-Type is already among the headers.
+        std::vector<unsigned char> body(built.body.begin(), built.body.end());
+        std::string().swap(built.body);  // a body can be ~7 MiB: keep one copy, not two
+        req.set_body(std::move(body));
 
         auto done = std::make_shared<std::promise<Answer>>();
         std::future<Answer> answer = done->get_future();
@@ -159,6 +164,17 @@ Result<void> check_ca_file(const std::string& path) {
 
 }  // namespace
 
+Result<void> set_io_threads(size_t threads) {
+    if (threads == 0) return fail(errc::invalid_option, "io threads must be at least 1");
+    try {
+        crossplat::threadpool::initialize_with_threads(threads);
+    } catch (const std::exception& e) {
+        return fail(errc::invalid_option, std::string("cannot size the HTTP I/O pool: ") +
+                                              e.what() + " (call before the first sink)");
+    }
+    return {};
+}
+
 Result<std::unique_ptr<Sink>> Sink::create(Options options) {
     TRIB_TRY_VOID(check_options(options));
     TRIB_TRY(Endpoint endpoint, parse_endpoint(options.endpoint, options.api, options.region));
@@ -181,16 +197,21 @@ Result<std::unique_ptr<Sink>> Sink::create(Options options) {
         SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
         if (ca.empty()) return;
         // cpprest has loaded the system store; a private CA replaces it rather than adds.
-        if (X509_STORE* store = X509_STORE_new()) SSL_CTX_set_cert_store(ctx.native_handle(), store);
+        if (X509_STORE* store = X509_STORE_new())
+            SSL_CTX_set_cert_store(ctx.native_handle(), store);
         boost::system::error_code ec;
         ctx.load_verify_file(ca, ec);
-        if (ec) TRIB_LOG(warn, "https_sink_ca_file_unreadable").kv("path", ca).kv("error", ec.message());
+        if (ec)
+            TRIB_LOG(warn, "https_sink_ca_file_unreadable")
+                .kv("path", ca)
+                .kv("error", ec.message());
     });
     try {
         return std::unique_ptr<Sink>(
             std::make_unique<HttpsSink>(std::move(options), std::move(endpoint), config));
     } catch (const std::exception& e) {
-        return fail(errc::bad_endpoint, std::string("endpoint rejected by the HTTP client: ") + e.what());
+        return fail(errc::bad_endpoint,
+                    std::string("endpoint rejected by the HTTP client: ") + e.what());
     }
 }
 
