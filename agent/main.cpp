@@ -18,6 +18,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/engine/engine.h"
+#include "agent/sinks/https/sink.h"
 #include "shared/log/log.h"
 
 namespace {
@@ -152,6 +153,9 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
+    // cpprest would start a pool of 40 I/O threads; a small device needs two.
+    if (auto r = agent::sinks::https::set_io_threads(2); !r)
+        TRIB_LOG(warn, "io_threads_not_set").kv("error", r.error().message);
     auto engine = agent::engine::Engine::start(*config);
     if (!engine) {
         std::cerr << "tributary-agent: " << engine.error().message << "\n";
