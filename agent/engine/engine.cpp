@@ -35,6 +35,13 @@ public:
 
     Result<std::vector<SourceBatch>> read(size_t max_records, size_t max_bytes) override {
         TRIB_TRY(auto batches, tail_->read(max_records, max_bytes));
+        // Tail is not thread-safe and the status endpoint runs on its own thread: the reader
+        // (this thread) publishes a snapshot of the per-file figures after every read.
+        {
+            auto stats = tail_->stats();
+            std::lock_guard lk(mu_);
+            stats_ = std::move(stats);
+        }
         std::vector<SourceBatch> out;
         out.reserve(batches.size());
         for (auto& b : batches) {
@@ -50,7 +57,8 @@ public:
     int wait_fd() const override { return tail_->wait_fd(); }
     milliseconds next_wakeup() const override { return tail_->next_wakeup(); }
     void describe(nlohmann::json& out) const override {
-        for (const auto& f : tail_->stats())
+        std::lock_guard lk(mu_);
+        for (const auto& f : stats_)
             out.push_back({{"path", f.path},
                            {"offset", f.offset},
                            {"size", f.size},
@@ -60,6 +68,8 @@ public:
 private:
     std::unique_ptr<sources::tail::Tail> tail_;
     std::string prefix_;
+    mutable std::mutex mu_;
+    std::vector<sources::tail::Tail::FileStats> stats_;
 };
 
 class MetricsSource : public Source {
@@ -215,6 +225,24 @@ Result<std::unique_ptr<Flow>> Engine::Impl::make_flow(const cfg::FlowConfig& f,
         metric_group_names(f.metrics, o.groups);
         o.device_id = config.device_id;
         o.hostname = cfg::Environment::from_process().hostname;
+        // The "agent" group: the agent's own totals (flows are all built before any starts).
+        o.agent_counters = [this] {
+            uint64_t read = 0, sent = 0, failed = 0, dropped = 0, spool_records = 0, spool_bytes = 0;
+            for (const auto& fl : flows) {
+                auto st = fl->status();
+                read += st.value("records_read", uint64_t(0));
+                sent += st.value("records_sent", uint64_t(0));
+                failed += st.value("records_failed", uint64_t(0));
+                dropped += st.value("records_dropped", uint64_t(0));
+                spool_records += st.value("spool_records", uint64_t(0));
+                spool_bytes += st.value("spool_bytes", uint64_t(0));
+            }
+            return nlohmann::json{{"flows", flows.size()},          {"records_read", read},
+                                  {"records_sent", sent},           {"records_failed", failed},
+                                  {"records_dropped", dropped},     {"spool_records", spool_records},
+                                  {"spool_bytes", spool_bytes},     {"uptime_ms", wall_ms() - started_ms}}
+                .dump();
+        };
         TRIB_TRY(auto m, sources::metrics::Metrics::create(std::move(o)));
         source = std::make_unique<MetricsSource>(std::move(m));
     }

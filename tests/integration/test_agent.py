@@ -355,6 +355,7 @@ class Processing(AgentCase):
             self.assertEqual(doc["device"], "pi-042")
             self.assertIn("cpu", doc)
             self.assertIn("memory", doc)
+            self.assertEqual(doc["agent"]["flows"], 1)  # the agent's own counters
 
 
 if __name__ == "__main__":
