@@ -144,8 +144,10 @@ public:
     // 32 lowercase hex digits of 16 random bytes made on the spool's first open; stable after.
     std::string producer_id() const;
     // A durable per-flow counter for the idempotence hook: 1, 2, 3... never repeating across
-    // restarts. Errors: invalid_argument (flow name), too_many_flows, closed, storage.
-    Result<uint64_t> next_batch_sequence(std::string_view flow);
+    // restarts. Reserves `count` consecutive numbers and returns the first, so a sender can
+    // number many batches with one commit (numbers left unused on a restart are skipped).
+    // Errors: invalid_argument (flow name, count 0), too_many_flows, closed, storage.
+    Result<uint64_t> next_batch_sequence(std::string_view flow, uint64_t count = 1);
 
     // Forces the OS buffers to disk: for SyncPolicy::off and lazy. Errors: storage.
     Result<void> flush();

@@ -329,6 +329,9 @@ TEST_F(SpoolTest, BatchSequenceIsMonotonicPerFlowAcrossReopen) {
     EXPECT_EQ(*spool_->next_batch_sequence("g"), 1u);
     open();
     EXPECT_EQ(*spool_->next_batch_sequence("f"), 3u);
+    EXPECT_EQ(*spool_->next_batch_sequence("f", 100), 4u);  // reserves 4..103
+    EXPECT_EQ(*spool_->next_batch_sequence("f"), 104u);
+    EXPECT_FALSE(spool_->next_batch_sequence("f", 0));
 }
 
 TEST_F(SpoolTest, StatsCountRecordsBytesAgeAndTotalsAcrossReopen) {

@@ -249,12 +249,14 @@ Result<size_t> Spool::remove(std::string_view flow, std::span<const uint64_t> id
     return removed;
 }
 
-Result<uint64_t> Spool::next_batch_sequence(std::string_view flow) {
+Result<uint64_t> Spool::next_batch_sequence(std::string_view flow, uint64_t count) {
     TRIB_TRY_VOID(check_flow_name(flow));
+    if (count == 0) return fail(errc::invalid_argument, "reserve at least one batch sequence");
     uint64_t seq = 0;
     Impl& m = *impl_;
     auto job = [&](lmdb::Txn& txn, FlowState& st) -> Result<void> {
-        seq = st.row.next_batch++;
+        seq = st.row.next_batch;
+        st.row.next_batch += count;
         return put_flow_row(txn, m.flows_db, flow, st);
     };
     TRIB_TRY_VOID(m.submit(flow, job));
