@@ -14,6 +14,7 @@ public:
             case errc::bad_ca_file: return "bad CA file";
             case errc::invalid_option: return "invalid option";
             case errc::invalid_batch: return "invalid batch";
+            case errc::list_shards_failed: return "ListShards failed";
         }
         return "unknown https_sink error";
     }

@@ -11,6 +11,7 @@ enum class errc {
     bad_ca_file,       // ca_file unreadable or holds no PEM certificate
     invalid_option,    // an option out of range (timeouts, credentials half set, header injection)
     invalid_batch,     // a batch the service would reject as is (limits, tag format, bad UTF-8)
+    list_shards_failed,  // ListShards failed: transport, an error answer, or a malformed one
 };
 
 const std::error_category& https_sink_category() noexcept;

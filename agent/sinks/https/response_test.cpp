@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "agent/sinks/https/wire.h"
 
 namespace tributary::agent::sinks::https {
@@ -195,6 +197,52 @@ TEST(HttpsResponse, UnknownClientErrorWithoutBodyIsFatal) {
     SendResult r = kinesis(404, "");
     EXPECT_EQ(r.status, Status::fatal);
     EXPECT_EQ(r.error, "HTTP 404");
+}
+
+// ---- ListShards ------------------------------------------------------------------------------
+
+TEST(HttpsListShards, FirstPageAsksForOpenShardsLaterPagesOnlyForTheToken) {
+    auto ep = parse_endpoint("http://127.0.0.1:4567", Api::kinesis, "us-east-1");
+    ASSERT_TRUE(ep);
+    Options o;
+    auto first = build_list_shards_request(*ep, o, "logs", "", aws::Clock::now());
+    ASSERT_TRUE(first);
+    EXPECT_EQ(nlohmann::json::parse(first->body),
+              nlohmann::json::parse(R"({"StreamName":"logs","ShardFilter":{"Type":"AT_LATEST"}})"));
+    auto next = build_list_shards_request(*ep, o, "logs", "tok", aws::Clock::now());
+    ASSERT_TRUE(next);
+    EXPECT_EQ(nlohmann::json::parse(next->body), nlohmann::json::parse(R"({"NextToken":"tok"})"));
+    bool has_target = false;
+    for (const auto& [k, v] : next->headers)
+        has_target |= k == "X-Amz-Target" && v == "Kinesis_20131202.ListShards";
+    EXPECT_TRUE(has_target);
+    o.api = Api::firehose;
+    EXPECT_FALSE(build_list_shards_request(*ep, o, "logs", "", aws::Clock::now()));
+}
+
+TEST(HttpsListShards, ParsesRangesSkipsClosedShardsAndKeepsTheToken) {
+    auto page = parse_list_shards(200, "", R"({"Shards":[
+        {"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"9"},
+         "SequenceNumberRange":{"StartingSequenceNumber":"1","EndingSequenceNumber":"5"}},
+        {"ShardId":"shardId-000000000001","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"4"},
+         "SequenceNumberRange":{"StartingSequenceNumber":"6"}}],"NextToken":"more"})");
+    ASSERT_TRUE(page) << page.error().message;
+    ASSERT_EQ(page->shards.size(), 1u);
+    EXPECT_EQ(page->shards[0].shard_id, "shardId-000000000001");
+    EXPECT_EQ(page->shards[0].ending_hash_key, "4");
+    EXPECT_EQ(page->next_token, "more");
+}
+
+TEST(HttpsListShards, ErrorAnswersAndMalformedBodiesAreErrors) {
+    auto denied = parse_list_shards(400, "AccessDeniedException",
+                                    R"({"message":"not authorized to perform kinesis:ListShards"})");
+    ASSERT_FALSE(denied);
+    EXPECT_EQ(denied.error().message,
+              "AccessDeniedException: not authorized to perform kinesis:ListShards");
+    EXPECT_FALSE(parse_list_shards(200, "", "not json"));
+    EXPECT_FALSE(parse_list_shards(200, "", R"({"Shards":[{"ShardId":"x"}]})"));
+    EXPECT_FALSE(parse_list_shards(
+        200, "", R"({"Shards":[{"ShardId":"x","HashKeyRange":{"StartingHashKey":"-1","EndingHashKey":"2"}}]})"));
 }
 
 }  // namespace

@@ -72,6 +72,11 @@ struct BatchTag {
 
 enum class Status { ok, retry, fatal };
 
+// An open shard of a Kinesis stream, as ListShards names it (hash keys in decimal).
+struct ShardInfo {
+    std::string shard_id, starting_hash_key, ending_hash_key;
+};
+
 struct RecordResult {
     Status status = Status::ok;  // ok or retry (a record never fails fatally on its own)
     std::string error_code, error_message;
@@ -117,6 +122,13 @@ public:
     // that is empty, too long or not UTF-8) is fatal without sending.
     virtual SendResult put(std::string_view stream, std::span<const OutRecord> records,
                            const BatchTag& tag) = 0;
+
+    // The open shards of a Kinesis stream (ListShards with ShardFilter AT_LATEST, every page),
+    // which the scheduler uses to keep one batch in flight per shard; empty for Firehose, whose
+    // delivery streams have no shards. Needs the kinesis:ListShards permission on AWS.
+    // Errors: errc::list_shards_failed with the service's "__type: message" or the transport
+    // error.
+    virtual Result<std::vector<ShardInfo>> list_shards(std::string_view stream) = 0;
 
 protected:
     Sink() = default;

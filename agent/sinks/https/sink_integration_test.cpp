@@ -176,8 +176,9 @@ public:
         return text.empty() ? json::object() : json::parse(text);
     }
 
-    void create_stream(const std::string& name, const Credentials* creds = nullptr) {
-        call("CreateStream", {{"StreamName", name}, {"ShardCount", 1}}, creds);
+    void create_stream(const std::string& name, const Credentials* creds = nullptr,
+                       int shards = 1) {
+        call("CreateStream", {{"StreamName", name}, {"ShardCount", shards}}, creds);
         auto deadline = std::chrono::steady_clock::now() + 10s;
         while (std::chrono::steady_clock::now() < deadline) {
             json d = call("DescribeStreamSummary", {{"StreamName", name}}, creds);
@@ -274,6 +275,43 @@ TEST_F(HttpsSinkPlain, MissingStreamIsRetryWithTheServiceText) {
     EXPECT_TRUE(r.error.starts_with("ResourceNotFoundException: ")) << r.error;
     EXPECT_NE(r.error.find("no-such-stream"), std::string::npos) << r.error;
     EXPECT_NE(r.error.find("will retry"), std::string::npos) << r.error;
+}
+
+TEST_F(HttpsSinkPlain, ListShardsNamesTheOpenShardsAndTheirHashRanges) {
+    collector_->create_stream("four", nullptr, 4);
+    auto sink = make_sink(at(collector_->url()));
+    ASSERT_TRUE(sink);
+    auto shards = sink->list_shards("four");
+    ASSERT_TRUE(shards) << shards.error().message;
+    ASSERT_EQ(shards->size(), 4u);
+    EXPECT_EQ((*shards)[0].shard_id, "shardId-000000000000");
+    EXPECT_EQ((*shards)[0].starting_hash_key, "0");
+    EXPECT_EQ((*shards)[3].ending_hash_key, "340282366920938463463374607431768211455");
+
+    // A split closes its parent: only the open shards come back.
+    collector_->call("SplitShard", {{"StreamName", "four"},
+                                    {"ShardToSplit", "shardId-000000000000"},
+                                    {"NewStartingHashKey", "1000"}});
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        json d = collector_->call("DescribeStreamSummary", {{"StreamName", "four"}});
+        if (d["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE") break;
+        std::this_thread::sleep_for(20ms);
+    }
+    shards = sink->list_shards("four");
+    ASSERT_TRUE(shards) << shards.error().message;
+    ASSERT_EQ(shards->size(), 5u);
+    for (const auto& s : *shards) EXPECT_NE(s.shard_id, "shardId-000000000000");
+}
+
+TEST_F(HttpsSinkPlain, ListShardsOfAMissingStreamNamesTheServiceError) {
+    auto sink = make_sink(at(collector_->url()));
+    ASSERT_TRUE(sink);
+    auto shards = sink->list_shards("no-such-stream");
+    ASSERT_FALSE(shards);
+    EXPECT_EQ(shards.error().code, errc::list_shards_failed);
+    EXPECT_TRUE(shards.error().message.starts_with("ResourceNotFoundException: "))
+        << shards.error().message;
 }
 
 TEST_F(HttpsSinkPlain, UnsignedRequestIsAcceptedByAnOpenCollector) {

@@ -3,6 +3,7 @@
 // moves them and turns cpprest's exceptions into SendResults.
 
 #include <future>
+#include <optional>
 
 #include <cpprest/http_client.h>
 #include <pplx/threadpool.h>
@@ -71,14 +72,48 @@ public:
         auto built = build_request(endpoint_, options_, stream, records, tag, aws::Clock::now());
         if (!built) return transport_failure(built.error().message, Status::fatal);
         try {
-            return send(std::move(*built), records.size());
+            auto answer = exchange(std::move(*built));
+            if (!answer) return *answer.error;
+            return parse_response(options_.api, answer->status, answer->error_type, answer->body,
+                                  records.size());
         } catch (...) {
             return classify_exception(std::current_exception());
         }
     }
 
+    Result<std::vector<ShardInfo>> list_shards(std::string_view stream) override {
+        if (options_.api != Api::kinesis) return std::vector<ShardInfo>{};
+        std::vector<ShardInfo> out;
+        std::string token;
+        for (int page = 0; page < 100; ++page) {  // 100 pages of 1,000: any real stream
+            TRIB_TRY(auto built, build_list_shards_request(endpoint_, options_, stream, token,
+                                                           aws::Clock::now()));
+            Exchange answer;
+            try {
+                answer = exchange(std::move(built));
+            } catch (...) {
+                answer = {std::nullopt, classify_exception(std::current_exception())};
+            }
+            if (!answer) return fail(errc::list_shards_failed, answer.error->error);
+            TRIB_TRY(auto p, parse_list_shards(answer->status, answer->error_type, answer->body));
+            for (auto& s : p.shards) out.push_back(std::move(s));
+            if (p.next_token.empty()) return out;
+            token = std::move(p.next_token);
+        }
+        return fail(errc::list_shards_failed, "ListShards did not finish after 100 pages");
+    }
+
 private:
-    SendResult send(Request built, size_t count) {
+    // An answer, or why there is none (as the SendResult put() would return).
+    struct Exchange {
+        std::optional<Answer> answer;
+        std::optional<SendResult> error;
+        explicit operator bool() const { return answer.has_value(); }
+        const Answer* operator->() const { return &*answer; }
+    };
+
+    // One request and its answer, bounded by request_timeout. Throws what cpprest throws.
+    Exchange exchange(Request built) {
         http::http_request req(http::methods::POST);
         req.set_request_uri(built.target);
         for (auto& [name, value] : built.headers) {
@@ -119,15 +154,11 @@ private:
             // Cancelling closes the socket, so the task ends promptly; the promise is shared,
             // so returning before it would also be safe.
             answer.wait_for(options_.connect_timeout);
-            return transport_failure("request timed out after " +
-                                     std::to_string(options_.request_timeout.count()) + " ms");
+            return {std::nullopt,
+                    transport_failure("request timed out after " +
+                                      std::to_string(options_.request_timeout.count()) + " ms")};
         }
-        try {
-            Answer a = answer.get();
-            return parse_response(options_.api, a.status, a.error_type, a.body, count);
-        } catch (...) {
-            return classify_exception(std::current_exception());
-        }
+        return {answer.get(), std::nullopt};
     }
 
     const Options options_;

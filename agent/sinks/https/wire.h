@@ -54,6 +54,19 @@ Result<Request> build_request(const Endpoint& endpoint, const Options& options,
                               std::string_view stream, std::span<const OutRecord> records,
                               const BatchTag& tag, aws::Clock::time_point now);
 
+// ListShards (Kinesis only): the first page names the stream and asks for the open shards;
+// later pages carry only the NextToken, as the API requires.
+Result<Request> build_list_shards_request(const Endpoint& endpoint, const Options& options,
+                                          std::string_view stream, std::string_view next_token,
+                                          aws::Clock::time_point now);
+struct ShardsPage {
+    std::vector<ShardInfo> shards;
+    std::string next_token;  // empty on the last page
+};
+// Errors: errc::list_shards_failed for an error answer ("__type: message") or a malformed one.
+Result<ShardsPage> parse_list_shards(int http_status, std::string_view error_type_header,
+                                     std::string_view body);
+
 // Classifies an HTTP answer. `error_type_header` is x-amzn-ErrorType ("" when absent),
 // `expected_records` the batch size. Never throws; a malformed 200 body is retry.
 SendResult parse_response(Api api, int http_status, std::string_view error_type_header,
