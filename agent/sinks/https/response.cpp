@@ -1,6 +1,7 @@
 // Response classification for the HTTPS sink (see wire.h and README.md's table).
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "agent/sinks/https/wire.h"
 
@@ -146,52 +147,65 @@ std::string normalize_error_type(std::string_view type) {
 SendResult parse_response(Api api, int http_status, std::string_view error_type_header,
                           std::string_view body, size_t expected_records) {
     if (http_status != 200) return classify_error(http_status, error_type_header, body);
-    json doc = json::parse(body, nullptr, false);
-    if (!doc.is_object()) return malformed(http_status, "body is not a JSON object");
+    // A 200 answers every batch and carries one entry per record: simdjson reads it several
+    // times faster than a DOM of nlohmann::json would be built (this was 15 % of the agent's
+    // CPU). The parser keeps its buffers between calls, one per sending thread.
+    thread_local simdjson::dom::parser parser;
+    simdjson::padded_string padded(body);
+    simdjson::dom::element doc;
+    simdjson::dom::object top;
+    if (parser.parse(padded).get(doc) || doc.get_object().get(top))
+        return malformed(http_status, "body is not a JSON object");
     const char* list_key = api == Api::kinesis ? "Records" : "RequestResponses";
-    auto list = doc.find(list_key);
-    if (list == doc.end() || !list->is_array())
+    simdjson::dom::array list;
+    if (top[list_key].get_array().get(list))
         return malformed(http_status, std::string("no ") + list_key + " array");
-    if (list->size() != expected_records)
-        return malformed(http_status, std::string(list_key) + " has " +
-                                          std::to_string(list->size()) + " entries for " +
-                                          std::to_string(expected_records) + " records");
+    size_t entries = list.size();
+    if (entries != expected_records)
+        return malformed(http_status, std::string(list_key) + " has " + std::to_string(entries) +
+                                          " entries for " + std::to_string(expected_records) +
+                                          " records");
     SendResult r;
     r.status = Status::ok;
     r.http_status = http_status;
     r.records.reserve(expected_records);
-    size_t failed = 0;
+    size_t failed = 0, i = 0;
     std::string first_failure;
-    for (size_t i = 0; i < list->size(); ++i) {
-        const json& e = (*list)[i];
-        if (!e.is_object())
+    for (simdjson::dom::element e : list) {
+        simdjson::dom::object entry;
+        if (e.get_object().get(entry))
             return malformed(http_status, "entry " + std::to_string(i) + " is not an object");
+        auto field = [&](const char* key) {
+            std::string_view v;
+            return entry[key].get_string().get(v) ? std::string() : std::string(v);
+        };
         RecordResult rr;
-        rr.error_code = string_field(e, "ErrorCode");
+        rr.error_code = field("ErrorCode");
         if (!rr.error_code.empty()) {
             // Per-record failures are all transient by AWS's definition (throughput, internal,
             // KMS); the record is resent in a later batch.
             rr.status = Status::retry;
-            rr.error_message = string_field(e, "ErrorMessage");
+            rr.error_message = field("ErrorMessage");
             if (rr.error_code == "ProvisionedThroughputExceededException" ||
                 rr.error_code == "KMSThrottlingException" ||
                 rr.error_code == "ServiceUnavailableException")
                 r.throttled = true;
             if (failed++ == 0) first_failure = rr.error_code + ": " + rr.error_message;
         } else if (api == Api::kinesis) {
-            rr.sequence_number = string_field(e, "SequenceNumber");
-            rr.shard_id = string_field(e, "ShardId");
+            rr.sequence_number = field("SequenceNumber");
+            rr.shard_id = field("ShardId");
             if (rr.sequence_number.empty() || rr.shard_id.empty())
                 return malformed(http_status,
                                  "record " + std::to_string(i) +
                                      " has neither SequenceNumber/ShardId nor ErrorCode");
         } else {
-            rr.sequence_number = string_field(e, "RecordId");
+            rr.sequence_number = field("RecordId");
             if (rr.sequence_number.empty())
                 return malformed(http_status, "record " + std::to_string(i) +
                                                   " has neither RecordId nor ErrorCode");
         }
         r.records.push_back(std::move(rr));
+        ++i;
     }
     if (failed)
         r.error = std::to_string(failed) + " of " + std::to_string(expected_records) +
