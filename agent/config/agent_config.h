@@ -134,6 +134,9 @@ struct FlowConfig {
     std::optional<uint64_t> spool_max_bytes;     // this flow's share of the spool
     std::optional<std::string> error_stream;     // none: ship raw with a marker
     Sink sink = Sink::https;
+    // Batches in flight at once, at most one per group of the stream's shards, so each shard
+    // still receives the flow's records in order (Firehose: always 1).
+    int64_t max_in_flight_batches = 4;
 
     // Record size limit of the destination (1 MiB Kinesis, 1000 KiB Firehose).
     int64_t max_record_size_bytes() const {

@@ -43,6 +43,7 @@ constexpr std::string_view kOtherFlowKeys[] = {
     "spoolMaxBytes",
     "errorStream",
     "sink",
+    "maxInFlightBatches",
 };
 
 constexpr std::string_view kNoPublishQueue =
@@ -218,6 +219,8 @@ Result<void> read_batching(const ObjectReader& r, std::vector<std::string>& noti
     f.max_buffer_size_bytes = max_bytes;
     TRIB_TRY(auto bytes, r.integer("maxBufferSizeBytes", 1, max_bytes));
     if (bytes) f.max_buffer_size_bytes = *bytes;
+    TRIB_TRY(auto in_flight, r.integer("maxInFlightBatches", 1, 64));
+    if (in_flight) f.max_in_flight_batches = *in_flight;
     TRIB_TRY(auto initial, r.integer("retryInitialBackoffMillis", 1, kDayMillis));
     if (initial) f.retry_initial_backoff = Millis(*initial);
     TRIB_TRY(auto max_backoff, r.integer("retryMaxBackoffMillis", 1, kDayMillis));

@@ -37,6 +37,7 @@ TEST(FlowConfig, FileFlowGetsEveryDefault) {
     EXPECT_EQ(f.partition_key_option, PartitionKeyOption::random);
     EXPECT_EQ(f.max_buffer_age, 60'000ms);
     EXPECT_EQ(f.max_buffer_size_records, 500);
+    EXPECT_EQ(f.max_in_flight_batches, 4);
     EXPECT_EQ(f.max_buffer_size_bytes, 5'242'880);
     EXPECT_EQ(f.retry_initial_backoff, 100ms);
     EXPECT_EQ(f.retry_max_backoff, 10'000ms);
@@ -68,7 +69,7 @@ TEST(FlowConfig, EveryFileFlowKeyIsParsed) {
         "dataProcessingOptions": [{"optionName": "SINGLELINE"}],
         "retryInitialBackoffMillis": 200, "retryMaxBackoffMillis": 30000,
         "fullPolicy": "drop_oldest", "spoolMaxBytes": 2097152, "errorStream": "errors",
-        "sink": "mqtt")");
+        "sink": "mqtt", "maxInFlightBatches": 8)");
     EXPECT_EQ(f.partition_key_option, PartitionKeyOption::deterministic);
     EXPECT_EQ(f.initial_position, InitialPosition::start_of_file);
     EXPECT_EQ(f.max_buffer_age, 5000ms);
@@ -87,6 +88,7 @@ TEST(FlowConfig, EveryFileFlowKeyIsParsed) {
     EXPECT_EQ(f.spool_max_bytes, 2u << 20);
     EXPECT_EQ(f.error_stream, "errors");
     EXPECT_EQ(f.sink, Sink::mqtt);
+    EXPECT_EQ(f.max_in_flight_batches, 8);
 }
 
 TEST(FlowConfig, MetricsFlowGetsItsDefaults) {
@@ -188,7 +190,11 @@ TEST_P(FlowBoundary, AcceptsInsideAndRefusesOutside) {
 
 INSTANTIATE_TEST_SUITE_P(
     FlowConfig, FlowBoundary,
-    ::testing::Values(Boundary{"k", "maxBufferAgeMillis", "999", false},
+    ::testing::Values(Boundary{"k", "maxInFlightBatches", "0", false},
+                      Boundary{"k", "maxInFlightBatches", "1", true},
+                      Boundary{"k", "maxInFlightBatches", "64", true},
+                      Boundary{"k", "maxInFlightBatches", "65", false},
+                      Boundary{"k", "maxBufferAgeMillis", "999", false},
                       Boundary{"k", "maxBufferAgeMillis", "1000", true},
                       Boundary{"k", "maxBufferAgeMillis", "900000", true},
                       Boundary{"k", "maxBufferAgeMillis", "900001", false},

@@ -7,6 +7,7 @@
 
 #include "agent/buffer/spool.h"
 #include "agent/engine/flow.h"
+#include "agent/engine/lanes.h"
 #include "agent/engine/status_server.h"
 #include "agent/processors/processor.h"
 #include "agent/sinks/https/sink.h"
@@ -128,8 +129,8 @@ public:
         (void)n;
         return {};
     }
-    Result<uint64_t> next_batch_sequence(std::string_view queue) override {
-        return s_.next_batch_sequence(queue);
+    Result<uint64_t> next_batch_sequence(std::string_view queue, uint64_t count) override {
+        return s_.next_batch_sequence(queue, count);
     }
     Depth depth(std::string_view queue) const override {
         auto st = s_.stats(queue);
@@ -169,6 +170,22 @@ SendFn send_fn(std::shared_ptr<sinks::https::Sink> sink, std::string producer_id
                 o.error = rec.error_code + ": " + rec.error_message;
         }
         return o;
+    };
+}
+
+// The stream's open shards as hash ranges, for the flow's lanes.
+ShardsFn shards_fn(std::shared_ptr<sinks::https::Sink> sink) {
+    return [sink = std::move(sink)](std::string_view stream) -> Result<std::vector<HashRange>> {
+        TRIB_TRY(auto shards, sink->list_shards(stream));
+        std::vector<HashRange> out;
+        for (const auto& s : shards) {
+            auto start = parse_hash_key(s.starting_hash_key), end = parse_hash_key(s.ending_hash_key);
+            if (!start || !end)
+                return fail(sinks::https::errc::list_shards_failed,
+                            "shard " + s.shard_id + " has a hash key range out of bounds");
+            out.push_back({*start, *end});
+        }
+        return out;
     };
 }
 
@@ -282,8 +299,11 @@ Result<std::unique_ptr<Flow>> Engine::Impl::make_flow(const cfg::FlowConfig& f,
     spec.retry_initial = f.retry_initial_backoff;
     spec.retry_max = f.retry_max_backoff;
     spec.error_stream = f.error_stream.value_or("");
+    spec.max_lanes = static_cast<size_t>(f.max_in_flight_batches);
+    ShardsFn shards = f.destination == cfg::Destination::kinesis ? shards_fn(sink) : ShardsFn{};
     return std::make_unique<Flow>(std::move(spec), std::move(source), std::move(transform),
-                                  *spool_port, send_fn(std::move(sink), spool->producer_id()));
+                                  *spool_port, send_fn(std::move(sink), spool->producer_id()),
+                                  std::move(shards));
 }
 
 Result<std::unique_ptr<Engine>> Engine::start(const cfg::AgentConfig& config) {

@@ -2,11 +2,14 @@
 
 #include <poll.h>
 
+#include <algorithm>
+#include <charconv>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/engine/backoff.h"
+#include "agent/engine/lanes.h"
 #include "shared/crypto/digest.h"
 #include "shared/encoding/base64.h"
 #include "shared/log/log.h"
@@ -34,9 +37,10 @@ std::string unparsed_marker(std::string_view raw, std::string_view step) {
 }  // namespace
 
 Flow::Flow(FlowSpec spec, std::unique_ptr<Source> source, Transform transform, SpoolPort& spool,
-           SendFn send)
+           SendFn send, ShardsFn shards)
     : spec_(std::move(spec)), source_(std::move(source)), transform_(std::move(transform)),
-      spool_(spool), send_(std::move(send)), rng_state_(std::random_device{}() | 1) {}
+      spool_(spool), send_(std::move(send)), shards_(std::move(shards)),
+      rng_state_(std::random_device{}() | 1) {}
 
 Flow::~Flow() { stop(milliseconds(0)); }
 
@@ -68,11 +72,18 @@ void Flow::set_error(std::string e) {
 std::string Flow::partition_key(std::string_view data) {
     if (spec_.partition_key == PartitionKeyOption::deterministic)
         return encoding::hex_encode(crypto::md5(data));
-    // RANDOM, as the Kinesis Agent: a random number in [0, 1e6) as text. xorshift: no lock.
+    // RANDOM, as the Kinesis Agent: a random number in [0, 1e6) as text, "123456.789012".
+    // xorshift (no lock) and integer formatting: printf's float path cost 4 % of the CPU.
     rng_state_ ^= rng_state_ << 13;
     rng_state_ ^= rng_state_ >> 7;
     rng_state_ ^= rng_state_ << 17;
-    return std::to_string(double(rng_state_ >> 11) / double(uint64_t(1) << 53) * 1e6);
+    uint64_t micros = (rng_state_ >> 11) % 1'000'000'000'000;
+    char buf[24];
+    char* end = std::to_chars(buf, buf + sizeof buf, micros / 1'000'000).ptr;
+    *end++ = '.';
+    uint64_t frac = micros % 1'000'000;
+    for (int i = 5; i >= 0; --i, frac /= 10) end[i] = char('0' + frac % 10);
+    return std::string(buf, end + 6);
 }
 
 bool Flow::wait_readable(milliseconds timeout) {
@@ -177,9 +188,27 @@ void Flow::read_loop() {
     }
 }
 
+namespace {
+
+// One lane of a sender: its share of the records, in spool order, and its own backoff.
+struct Lane {
+    explicit Lane(const FlowSpec& spec) : backoff(spec.retry_initial, spec.retry_max) {}
+    std::vector<SpoolEntry> carry;  // failed records first, then overflow: the next batch's head
+    Backoff backoff;
+    // This round:
+    std::vector<SpoolEntry> batch;
+    uint64_t sequence = 0;
+    bool delivered = false;
+    std::vector<uint64_t> done;             // ids the service stored
+    std::optional<milliseconds> pause_for;  // after per-record failures
+};
+
+size_t bytes_of(const SpoolEntry& e) { return e.data.size() + e.partition_key.size(); }
+
+}  // namespace
+
 void Flow::send_loop(const std::string& queue, const std::string& stream) {
-    Backoff backoff(spec_.retry_initial, spec_.retry_max);
-    // Deliveries are removed from the spool by a helper thread, so the commit of one batch's
+    // Deliveries are removed from the spool by a helper thread, so the commit of one round's
     // removal overlaps the sending of the next. Until removed, delivered entries stay in the
     // spool: a crash re-sends them (at-least-once; the collector's duplicate detection is the
     // idempotence hook's job).
@@ -212,85 +241,94 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
         std::unique_lock lk(mu_);
         wake_.wait_for(lk, d, [&] { return stopping_now() || (wake_on_news && events_ != seen); });
     };
-    uint64_t cursor = 0;             // the last id taken into a batch
-    std::vector<SpoolEntry> retry;   // records that failed: they lead the next batch
-    while (!stopping_now()) {
-        seen = events_;
-        size_t room = spec_.max_batch_records > retry.size() ? spec_.max_batch_records - retry.size() : 0;
-        std::vector<SpoolEntry> fresh;
-        if (room > 0) {
-            auto p = spool_.peek(queue, cursor, room, spec_.max_batch_bytes);
-            if (!p) {
-                set_error(p.error().message);
-                pause(milliseconds(200));
-                continue;
-            }
-            fresh = std::move(*p);
+
+    LaneMap map;
+    std::vector<Lane> lanes;
+    lanes.emplace_back(spec_);
+    Crew crew;
+    std::atomic<bool> trouble{false};  // a failure since the last clean round
+    auto next_map_refresh = Clock::now();
+    bool map_error_logged = false;
+    // Batch numbers are reserved in blocks: one spool commit per `block` batches, not per batch.
+    constexpr uint64_t block = 256;
+    uint64_t next_seq = 0, seq_end = 0;
+    uint64_t cursor = 0;  // the last id taken from the spool
+
+    // Asks for the destination's shards now and then; a changed map regroups the records the
+    // lanes carry (between rounds, when nothing is in flight), so order per shard holds.
+    auto refresh_map = [&] {
+        if (!shards_ || Clock::now() < next_map_refresh) return;
+        next_map_refresh = Clock::now() + spec_.shard_refresh;
+        auto r = shards_(stream);
+        if (!r) {
+            if (!map_error_logged)
+                TRIB_LOG(warn, "list_shards_failed")
+                    .kv("flow", spec_.id)
+                    .kv("stream", stream)
+                    .kv("error", r.error().message)
+                    .kv("effect", "one batch in flight at a time");
+            map_error_logged = true;
+            return;
         }
-        if (retry.empty() && fresh.empty()) {
-            pause(milliseconds(200), true);
-            continue;
-        }
-        uint64_t now = wall_ms();
-        uint64_t oldest = !retry.empty() ? retry.front().enqueued_ms : fresh.front().enqueued_ms;
-        uint64_t age = now > oldest ? now - oldest : 0;
-        size_t bytes = 0;
-        for (const auto& e : retry) bytes += e.data.size() + e.partition_key.size();
-        for (const auto& e : fresh) bytes += e.data.size() + e.partition_key.size();
-        bool full = retry.size() + fresh.size() >= spec_.max_batch_records ||
-                    bytes >= spec_.max_batch_bytes * 9 / 10;
-        if (!full && retry.empty() && age < uint64_t(spec_.max_batch_age.count()) && !stop_sending_) {
-            pause(milliseconds(std::min<uint64_t>(uint64_t(spec_.max_batch_age.count()) - age, 200)),
-                  true);
-            continue;
-        }
-        std::vector<SpoolEntry> batch = std::move(retry);
-        retry.clear();
-        for (auto& e : fresh) batch.push_back(std::move(e));
-        if (!fresh.empty()) cursor = batch.back().id;
-        auto seq = spool_.next_batch_sequence(queue);
-        while (!seq && !stopping_now()) {
-            set_error(seq.error().message);
-            pause(backoff.failure());
-            seq = spool_.next_batch_sequence(queue);
-        }
-        if (!seq) break;
+        map_error_logged = false;
+        LaneMap fresh(std::move(*r), spec_.max_lanes);
+        if (fresh == map) return;
+        std::vector<SpoolEntry> all;
+        for (auto& l : lanes)
+            for (auto& e : l.carry) all.push_back(std::move(e));
+        std::sort(all.begin(), all.end(),
+                  [](const SpoolEntry& a, const SpoolEntry& b) { return a.id < b.id; });
+        map = std::move(fresh);
+        lanes.clear();
+        for (size_t i = 0; i < map.lanes(); ++i) lanes.emplace_back(spec_);
+        for (auto& e : all) lanes[map.lane_of(e.partition_key)].carry.push_back(std::move(e));
+        TRIB_LOG(info, "lanes").kv("flow", spec_.id).kv("stream", stream).kv("lanes", map.lanes());
+    };
+
+    // Sends lane `i`'s batch until the call itself succeeds (the same records under the same
+    // number each time, docs/agent-delivery.md) or the flow stops.
+    auto send_lane = [&](size_t i) {
+        Lane& lane = lanes[i];
+        lane.delivered = false;
+        lane.done.clear();
+        lane.pause_for.reset();
+        if (lane.batch.empty()) return;
         std::vector<OutRecord> out;
-        out.reserve(batch.size());
-        for (const auto& e : batch) out.push_back({e.partition_key, e.data});
-        // The same batch, under the same sequence number, until the call itself succeeds.
-        bool delivered = false;
-        while (!delivered) {
-            SendOutcome r = send_(stream, out, queue, *seq);
+        out.reserve(lane.batch.size());
+        for (const auto& e : lane.batch) out.push_back({e.partition_key, e.data});
+        std::string tag = i == 0 ? queue : queue + "#" + std::to_string(i);
+        for (;;) {
+            SendOutcome r = send_(stream, out, tag, lane.sequence);
             if (r.status == SendStatus::ok && r.records.size() == out.size()) {
-                std::vector<uint64_t> done;
-                for (size_t i = 0; i < out.size(); ++i) {
-                    if (r.records[i] == SendStatus::ok) done.push_back(batch[i].id);
-                    else retry.push_back(batch[i]);
+                std::vector<SpoolEntry> failed;
+                for (size_t k = 0; k < out.size(); ++k) {
+                    if (r.records[k] == SendStatus::ok) lane.done.push_back(lane.batch[k].id);
+                    else failed.push_back(std::move(lane.batch[k]));
                 }
                 counters_.batches++;
-                counters_.sent += done.size();
-                {
-                    std::lock_guard lk(rm_mu);
-                    rm_queue.push_back(std::move(done));
-                }
-                rm_cv.notify_one();
-                if (retry.empty()) {
-                    if (backoff.failures()) set_error("");  // recovered
-                    backoff.success();
+                counters_.sent += lane.done.size();
+                if (failed.empty()) {
+                    lane.backoff.success();
                 } else {
-                    counters_.records_failed += retry.size();
-                    set_error(r.error.empty() ? std::to_string(retry.size()) + " records failed"
+                    counters_.records_failed += failed.size();
+                    trouble = true;
+                    set_error(r.error.empty() ? std::to_string(failed.size()) + " records failed"
                                               : r.error);
-                    pause(backoff.failure(r.throttled));
+                    lane.pause_for = lane.backoff.failure(r.throttled);
+                    // Failed records lead the lane's next batch, ahead of its overflow.
+                    failed.insert(failed.end(), std::make_move_iterator(lane.carry.begin()),
+                                  std::make_move_iterator(lane.carry.end()));
+                    lane.carry = std::move(failed);
                 }
-                delivered = true;
-                continue;
+                lane.batch.clear();
+                lane.delivered = true;
+                return;
             }
             counters_.send_failures++;
+            trouble = true;
             if (r.status == SendStatus::ok) r.error = "answer does not match the batch";
             set_error(r.error);
-            if (backoff.failures() == 0 || r.status == SendStatus::fatal)
+            if (lane.backoff.failures() == 0 || r.status == SendStatus::fatal)
                 log::Line(r.status == SendStatus::fatal ? log::Level::error : log::Level::warn,
                           "send_failed")
                     .kv("flow", spec_.id)
@@ -298,11 +336,121 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
                     .kv("error", r.error);
             // Fatal means an operator must act (credentials, a malformed request): keep the
             // data, retry at the slowest pace.
-            auto d = r.status == SendStatus::fatal ? spec_.retry_max : backoff.failure(r.throttled);
+            auto d = r.status == SendStatus::fatal ? spec_.retry_max
+                                                   : lane.backoff.failure(r.throttled);
             pause(d);
-            if (stopping_now()) break;
+            if (stopping_now()) return;
         }
-        if (!delivered) break;
+    };
+
+    while (!stopping_now()) {
+        seen = events_;
+        refresh_map();
+        size_t carried = 0, carried_bytes = 0;
+        uint64_t oldest = UINT64_MAX;
+        for (const auto& l : lanes) {
+            carried += l.carry.size();
+            for (const auto& e : l.carry) carried_bytes += bytes_of(e);
+            if (!l.carry.empty()) oldest = std::min(oldest, l.carry.front().enqueued_ms);
+        }
+        // A round takes up to a full batch per lane, within one batch's bytes (memory is
+        // bounded by the batch size, not by the lane count).
+        size_t want = spec_.max_batch_records * map.lanes();
+        std::vector<SpoolEntry> fresh;
+        if (carried < want && carried_bytes < spec_.max_batch_bytes) {
+            auto p = spool_.peek(queue, cursor, want - carried, spec_.max_batch_bytes - carried_bytes);
+            if (!p) {
+                set_error(p.error().message);
+                pause(milliseconds(200));
+                continue;
+            }
+            fresh = std::move(*p);
+        }
+        if (carried == 0 && fresh.empty()) {
+            pause(milliseconds(200), true);
+            continue;
+        }
+        if (!fresh.empty()) oldest = std::min(oldest, fresh.front().enqueued_ms);
+        uint64_t now = wall_ms();
+        uint64_t age = now > oldest ? now - oldest : 0;
+        size_t bytes = carried_bytes;
+        for (const auto& e : fresh) bytes += bytes_of(e);
+        // As the Kinesis Agent: a batch goes when it is full or its oldest record is old
+        // enough; carried records (retries, overflow) go at once.
+        bool full = carried + fresh.size() >= spec_.max_batch_records ||
+                    bytes >= spec_.max_batch_bytes * 9 / 10;
+        if (!full && carried == 0 && age < uint64_t(spec_.max_batch_age.count()) && !stop_sending_) {
+            pause(milliseconds(std::min<uint64_t>(uint64_t(spec_.max_batch_age.count()) - age, 200)),
+                  true);
+            continue;
+        }
+        if (!fresh.empty()) cursor = fresh.back().id;
+        for (auto& e : fresh) lanes[map.lane_of(e.partition_key)].carry.push_back(std::move(e));
+
+        // Each lane's batch: the head of what it carries, within the batch limits.
+        size_t active = 0;
+        for (auto& l : lanes) {
+            size_t n = 0, b = 0;
+            while (n < l.carry.size() && n < spec_.max_batch_records &&
+                   (n == 0 || b + bytes_of(l.carry[n]) <= spec_.max_batch_bytes))
+                b += bytes_of(l.carry[n++]);
+            l.batch.assign(std::make_move_iterator(l.carry.begin()),
+                           std::make_move_iterator(l.carry.begin() + n));
+            l.carry.erase(l.carry.begin(), l.carry.begin() + n);
+            if (n) ++active;
+        }
+        bool numbered = true;
+        for (auto& l : lanes) {
+            if (l.batch.empty()) continue;
+            while (next_seq == seq_end && !stopping_now()) {
+                auto first = spool_.next_batch_sequence(queue, block);
+                if (first) {
+                    next_seq = *first;
+                    seq_end = *first + block;
+                    break;
+                }
+                set_error(first.error().message);
+                pause(lanes[0].backoff.failure());
+            }
+            if (next_seq == seq_end) {
+                numbered = false;
+                break;
+            }
+            l.sequence = next_seq++;
+        }
+        if (!numbered) break;
+
+        if (active <= 1) {
+            for (size_t i = 0; i < lanes.size(); ++i)
+                if (!lanes[i].batch.empty()) send_lane(i);
+        } else {
+            crew.run(lanes.size(), send_lane);
+        }
+
+        std::vector<uint64_t> done;
+        std::optional<milliseconds> wait;
+        bool all_delivered = true, any_failed = false;
+        for (auto& l : lanes) {
+            done.insert(done.end(), l.done.begin(), l.done.end());
+            if (!l.batch.empty()) all_delivered = false;  // stopped while retrying
+            if (l.pause_for) {
+                any_failed = true;
+                wait = std::max(wait.value_or(milliseconds(0)), *l.pause_for);
+            }
+        }
+        if (!done.empty()) {
+            {
+                std::lock_guard lk(rm_mu);
+                rm_queue.push_back(std::move(done));
+            }
+            rm_cv.notify_one();
+        }
+        if (!all_delivered) break;
+        if (any_failed) {
+            pause(*wait);
+        } else if (trouble.exchange(false)) {
+            set_error("");  // recovered
+        }
     }
     {
         std::lock_guard lk(rm_mu);

@@ -8,10 +8,13 @@
 // are retried (alone, in their order) after a backoff that the flow, not the sink, owns.
 // Nothing is ever dropped except by the `drop_oldest` full policy, and that is counted.
 //
-// Ordering: one batch per flow is in flight at a time, taken from the head of the flow's spool
-// queue, so records reach the sink in spool order (= file order for a file flow). A record
-// that fails inside an accepted batch (per-record throttling) is retried after the ones that
-// succeeded, as with the Kinesis API itself.
+// Ordering: the sender works in rounds. A round takes records from the head of the flow's spool
+// queue and splits them into lanes by destination shard (lanes.h); each lane sends one batch,
+// the lanes at once, and the next round starts when every lane has an answer. So records reach
+// each shard in spool order (= file order for a file flow) while up to `max_lanes` requests
+// overlap. A record that fails inside an accepted batch (per-record throttling) is retried
+// after the ones that succeeded, as with the Kinesis API itself, ahead of its lane's next
+// records.
 //
 // Thread-safety: start()/stop() from one thread; status() and metrics() from any.
 
@@ -48,6 +51,9 @@ struct FlowSpec {
     std::string error_stream;
     size_t read_max_records = 5000;   // per spool transaction (each is one fsync)
     size_t read_max_bytes = 2 << 20;
+    // Batches in flight at once, one per group of shards (lanes.h); 1 = strictly one.
+    size_t max_lanes = 4;
+    std::chrono::milliseconds shard_refresh{30'000};  // how often the shard map is re-read
 };
 
 struct FlowCounters {
@@ -57,8 +63,10 @@ struct FlowCounters {
 
 class Flow {
 public:
+    // `shards` tells the flow the destination's shards so it can send one batch per lane;
+    // without it every batch goes out alone.
     Flow(FlowSpec spec, std::unique_ptr<Source> source, Transform transform, SpoolPort& spool,
-         SendFn send);
+         SendFn send, ShardsFn shards = {});
     ~Flow();
     Flow(const Flow&) = delete;
     Flow& operator=(const Flow&) = delete;
@@ -83,6 +91,7 @@ private:
     Transform transform_;
     SpoolPort& spool_;
     SendFn send_;
+    ShardsFn shards_;
     FlowCounters counters_;
 
     std::atomic<bool> stop_reading_{false}, stop_sending_{false};

@@ -1,8 +1,15 @@
 #include "agent/engine/flow.h"
 
+#include <algorithm>
+
+#include "agent/engine/lanes.h"
+#include "shared/crypto/digest.h"
+#include "shared/encoding/base64.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 namespace tributary::agent::engine {
@@ -77,9 +84,12 @@ public:
         });
         return {};
     }
-    Result<uint64_t> next_batch_sequence(std::string_view queue) override {
+    Result<uint64_t> next_batch_sequence(std::string_view queue, uint64_t count) override {
         std::lock_guard lk(mu_);
-        return ++seqs_[std::string(queue)];
+        uint64_t& next = seqs_[std::string(queue)];
+        uint64_t first = next + 1;
+        next += count;
+        return first;
     }
     Depth depth(std::string_view queue) const override {
         std::lock_guard lk(mu_);
@@ -101,22 +111,35 @@ private:
 struct FakeSink {
     std::mutex mu;
     std::map<std::string, std::vector<std::string>> delivered;
+    std::vector<std::pair<std::string, std::string>> keyed;  // (partition key, data) delivered
     std::vector<uint64_t> sequences;
+    std::map<std::string, std::vector<uint64_t>> sequences_by_tag;
+    int in_flight = 0, max_in_flight = 0;
+    std::chrono::milliseconds latency{0};
     // Called per batch; may fail the whole call or single records.
     std::function<SendOutcome(std::span<const OutRecord>)> script;
 
     SendFn fn() {
-        return [this](std::string_view stream, std::span<const OutRecord> recs, std::string_view,
-                      uint64_t seq) {
+        return [this](std::string_view stream, std::span<const OutRecord> recs,
+                      std::string_view tag, uint64_t seq) {
+            {
+                std::lock_guard lk(mu);
+                max_in_flight = std::max(max_in_flight, ++in_flight);
+            }
+            std::this_thread::sleep_for(latency);
             std::lock_guard lk(mu);
+            --in_flight;
             sequences.push_back(seq);
+            sequences_by_tag[std::string(tag)].push_back(seq);
             SendOutcome o;
             if (script) o = script(recs);
             else o = {SendStatus::ok, std::vector<SendStatus>(recs.size(), SendStatus::ok), false, ""};
             if (o.status == SendStatus::ok)
                 for (size_t i = 0; i < recs.size(); ++i)
-                    if (o.records[i] == SendStatus::ok)
+                    if (o.records[i] == SendStatus::ok) {
                         delivered[std::string(stream)].emplace_back(recs[i].data);
+                        keyed.emplace_back(recs[i].partition_key, recs[i].data);
+                    }
             return o;
         };
     }
@@ -283,6 +306,134 @@ TEST(Flow, StopDrainsWhatIsSpooledWithinTheDeadline) {
     ASSERT_TRUE(wait_for([&] { return spool.depth(s.id).records == 4; }));
     flow.stop(2s);
     EXPECT_EQ(sink.delivered["s"], lines(4));
+}
+
+// `n` shards splitting the key space evenly.
+std::vector<HashRange> even_shards(size_t n) {
+    std::vector<HashRange> out;
+    uint128 max = ~uint128(0), step = max / n;
+    for (size_t i = 0; i < n; ++i) out.push_back({step * i, i + 1 == n ? max : step * (i + 1) - 1});
+    return out;
+}
+
+// True when, per shard of `shards`, the lines arrived in increasing order.
+bool ordered_per_shard(const std::vector<std::pair<std::string, std::string>>& keyed,
+                       const std::vector<HashRange>& shards) {
+    std::map<size_t, long> last;
+    for (const auto& [key, data] : keyed) {
+        uint128 h = hash_of(key);
+        size_t shard = 0;
+        while (shard + 1 < shards.size() && h > shards[shard].end) ++shard;
+        long n = std::stol(data.substr(5));  // "line-N"
+        if (last.count(shard) && last[shard] >= n) return false;
+        last[shard] = n;
+    }
+    return true;
+}
+
+TEST(Flow, SendsOneBatchPerShardLaneAtOnceAndKeepsEachShardInOrder) {
+    FakeSpool spool;
+    FakeSink sink;
+    sink.latency = 5ms;
+    auto s = spec();
+    s.max_lanes = 4;
+    auto shards = even_shards(4);
+    Flow flow(s, std::make_unique<FakeSource>(lines(2000)), nullptr, spool, sink.fn(),
+              [&](std::string_view) -> Result<std::vector<HashRange>> { return shards; });
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 2000; }));
+    flow.stop(1s);
+    std::lock_guard lk(sink.mu);
+    EXPECT_GT(sink.max_in_flight, 1);
+    EXPECT_LE(sink.max_in_flight, 4);
+    EXPECT_TRUE(ordered_per_shard(sink.keyed, shards));
+    auto got = sink.delivered["s"];
+    std::sort(got.begin(), got.end());
+    auto want = lines(2000);
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want);  // each line exactly once
+    // Each lane numbers its batches upward: one in flight per (producer, lane) tag.
+    EXPECT_EQ(sink.sequences_by_tag.size(), 4u);
+    for (const auto& [tag, seqs] : sink.sequences_by_tag)
+        EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end())) << tag;
+}
+
+TEST(Flow, RegroupsCarriedRecordsWhenTheShardMapChanges) {
+    FakeSpool spool;
+    FakeSink sink;
+    std::atomic<int> listings{0};
+    int calls = 0;
+    // Throttle a record in every batch, so lanes always carry records across map changes.
+    sink.script = [&](std::span<const OutRecord> recs) {
+        SendOutcome o{SendStatus::ok, std::vector<SendStatus>(recs.size(), SendStatus::ok), false, ""};
+        if (++calls % 2 == 1 && recs.size() > 1) o.records.back() = SendStatus::retry;
+        return o;
+    };
+    auto s = spec();
+    s.max_lanes = 4;
+    s.shard_refresh = 0ms;  // re-read every round
+    auto two = even_shards(2), four = even_shards(4);
+    Flow flow(s, std::make_unique<FakeSource>(lines(600)), nullptr, spool, sink.fn(),
+              [&](std::string_view) -> Result<std::vector<HashRange>> {
+                  return ++listings % 3 == 0 ? two : four;
+              });
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 600; }));
+    flow.stop(1s);
+    EXPECT_GT(listings, 3);
+    std::lock_guard lk(sink.mu);
+    // Per shard of the finer map every coarser shard is a union of finer ones, so order per
+    // finer shard must hold whatever map a record travelled under.
+    EXPECT_TRUE(ordered_per_shard(sink.keyed, four));
+    EXPECT_EQ(sink.keyed.size(), 600u);
+}
+
+TEST(Flow, KeepsOneLaneWhenTheShardsCannotBeListed) {
+    FakeSpool spool;
+    FakeSink sink;
+    sink.latency = 2ms;
+    auto s = spec();
+    s.max_lanes = 4;
+    Flow flow(s, std::make_unique<FakeSource>(lines(300)), nullptr, spool, sink.fn(),
+              [](std::string_view) -> Result<std::vector<HashRange>> {
+                  return fail(std::make_error_code(std::errc::permission_denied),
+                              "AccessDeniedException: not authorized to perform ListShards");
+              });
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 300; }));
+    flow.stop(1s);
+    EXPECT_EQ(sink.max_in_flight, 1);
+    EXPECT_EQ(sink.delivered["s"], lines(300));
+}
+
+TEST(Flow, PartitionKeysAreRandomNumbersOrTheDataDigest) {
+    for (auto option : {PartitionKeyOption::random, PartitionKeyOption::deterministic}) {
+        FakeSpool spool;
+        FakeSink sink;
+        auto s = spec();
+        s.partition_key = option;
+        Flow flow(s, std::make_unique<FakeSource>(lines(50)), nullptr, spool, sink.fn());
+        flow.start();
+        ASSERT_TRUE(wait_for([&] { return sink.count("s") == 50; }));
+        flow.stop(1s);
+        std::lock_guard lk(sink.mu);
+        std::set<std::string> distinct;
+        for (const auto& [key, data] : sink.keyed) {
+            distinct.insert(key);
+            if (option == PartitionKeyOption::deterministic) {
+                EXPECT_EQ(key, encoding::hex_encode(crypto::md5(data)));
+                continue;
+            }
+            // [0, 1e6) with six decimals, as the Kinesis Agent's RANDOM: "123456.789012".
+            auto dot = key.find('.');
+            ASSERT_NE(dot, std::string::npos) << key;
+            EXPECT_GE(dot, 1u) << key;
+            EXPECT_LE(dot, 6u) << key;
+            EXPECT_EQ(key.size() - dot - 1, 6u) << key;
+            EXPECT_EQ(key.find_first_not_of("0123456789."), std::string::npos) << key;
+        }
+        EXPECT_GT(distinct.size(), 45u);  // 50 lines, distinct data; random keys rarely repeat
+    }
 }
 
 }  // namespace

@@ -69,7 +69,8 @@ public:
     virtual Result<std::vector<SpoolEntry>> peek(std::string_view queue, uint64_t after_id,
                                                  size_t max_records, size_t max_bytes) = 0;
     virtual Result<void> remove(std::string_view queue, std::span<const uint64_t> ids) = 0;
-    virtual Result<uint64_t> next_batch_sequence(std::string_view queue) = 0;
+    // Reserves `count` consecutive batch numbers of `queue`, durably; returns the first.
+    virtual Result<uint64_t> next_batch_sequence(std::string_view queue, uint64_t count) = 0;
     struct Depth {
         uint64_t records = 0, bytes = 0, oldest_enqueued_ms = 0;
     };
@@ -87,9 +88,19 @@ struct SendOutcome {
     bool throttled = false;
     std::string error;
 };
-// Sends one batch for `queue` to `stream`; `batch_sequence` tags it for the collector's
-// duplicate detection (docs/agent-delivery.md). Blocking.
+// Sends one batch to `stream`; `flow_tag` and `batch_sequence` identify it for the collector's
+// duplicate detection (docs/agent-delivery.md). Blocking; called from several lanes at once.
 using SendFn = std::function<SendOutcome(std::string_view stream, std::span<const OutRecord> records,
-                                         std::string_view queue, uint64_t batch_sequence)>;
+                                         std::string_view flow_tag, uint64_t batch_sequence)>;
+
+// A shard's hash-key range, inclusive at both ends.
+using uint128 = unsigned __int128;
+struct HashRange {
+    uint128 start = 0, end = 0;
+    bool operator==(const HashRange&) const = default;
+};
+// The open shards of `stream` (empty: the destination has no shards, as Firehose). Errors: any
+// failure to ask; the flow then keeps one lane.
+using ShardsFn = std::function<Result<std::vector<HashRange>>(std::string_view stream)>;
 
 }  // namespace tributary::agent::engine
