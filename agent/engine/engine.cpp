@@ -300,6 +300,8 @@ Result<std::unique_ptr<Flow>> Engine::Impl::make_flow(const cfg::FlowConfig& f,
     spec.retry_max = f.retry_max_backoff;
     spec.error_stream = f.error_stream.value_or("");
     spec.max_lanes = static_cast<size_t>(f.max_in_flight_batches);
+    spec.max_record_bytes = static_cast<size_t>(f.max_record_size_bytes());
+    spec.limit_includes_key = f.destination == cfg::Destination::kinesis;
     ShardsFn shards = f.destination == cfg::Destination::kinesis ? shards_fn(sink) : ShardsFn{};
     return std::make_unique<Flow>(std::move(spec), std::move(source), std::move(transform),
                                   *spool_port, send_fn(std::move(sink), spool->producer_id()),

@@ -135,6 +135,14 @@ void Flow::read_loop() {
                     rec = unparsed_marker(rec, failed_step);
                 }
                 keys.push_back(partition_key(rec));
+                // A processor can grow a record past what the destination accepts (LOGTOJSON
+                // of a line near the limit); sent as is it would fail forever and stall the
+                // flow, so it is cut to the limit and counted, as the source does with lines.
+                size_t key_bytes = spec_.limit_includes_key ? keys.back().size() : 0;
+                if (rec.size() + key_bytes > spec_.max_record_bytes) {
+                    rec.resize(spec_.max_record_bytes - std::min(spec_.max_record_bytes, key_bytes));
+                    counters_.truncated++;
+                }
             }
             std::vector<SpoolRecord> main;
             main.reserve(b.records.size());
@@ -215,6 +223,7 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
     std::mutex rm_mu;
     std::condition_variable rm_cv;
     std::vector<std::vector<uint64_t>> rm_queue;
+    uint64_t rm_submitted = 0, rm_committed = 0;  // rounds handed to the remover / removed
     bool rm_stop = false;
     std::thread remover([&] {
         for (;;) {
@@ -228,6 +237,11 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
             std::vector<uint64_t> ids;
             for (auto& w : work) ids.insert(ids.end(), w.begin(), w.end());
             if (auto rm = spool_.remove(queue, ids); !rm) set_error(rm.error().message);
+            {
+                std::lock_guard lk(rm_mu);
+                rm_committed += work.size();
+            }
+            rm_cv.notify_all();
             ++events_;
             wake_.notify_all();  // room for a blocked reader
         }
@@ -283,6 +297,7 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
         for (size_t i = 0; i < map.lanes(); ++i) lanes.emplace_back(spec_);
         for (auto& e : all) lanes[map.lane_of(e.partition_key)].carry.push_back(std::move(e));
         TRIB_LOG(info, "lanes").kv("flow", spec_.id).kv("stream", stream).kv("lanes", map.lanes());
+        if (queue == spec_.id) counters_.lanes = map.lanes();
     };
 
     // Sends lane `i`'s batch until the call itself succeeds (the same records under the same
@@ -420,6 +435,12 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
         }
         if (!numbered) break;
 
+        // At most one round's deletion may still be uncommitted while the next is sent, which
+        // bounds what a crash re-sends to two rounds.
+        {
+            std::unique_lock lk(rm_mu);
+            rm_cv.wait(lk, [&] { return rm_submitted - rm_committed <= 1; });
+        }
         if (active <= 1) {
             for (size_t i = 0; i < lanes.size(); ++i)
                 if (!lanes[i].batch.empty()) send_lane(i);
@@ -442,8 +463,9 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
             {
                 std::lock_guard lk(rm_mu);
                 rm_queue.push_back(std::move(done));
+                ++rm_submitted;
             }
-            rm_cv.notify_one();
+            rm_cv.notify_all();
         }
         if (!all_delivered) break;
         if (any_failed) {
@@ -456,7 +478,7 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
         std::lock_guard lk(rm_mu);
         rm_stop = true;
     }
-    rm_cv.notify_one();
+    rm_cv.notify_all();
     remover.join();
 }
 
@@ -476,6 +498,8 @@ nlohmann::json Flow::status() const {
         {"records_dropped", counters_.dropped.load()},
         {"records_truncated", counters_.truncated.load()},
         {"records_unparsed", counters_.unparsed.load()},
+        {"batches_sent", counters_.batches.load()},
+        {"lanes", counters_.lanes.load()},
         {"spool_records", depth.records},
         {"spool_bytes", depth.bytes},
         {"oldest_unsent_age_ms",

@@ -44,6 +44,8 @@ struct FlowSpec {
     PartitionKeyOption partition_key = PartitionKeyOption::random;
     size_t max_batch_records = 500;
     size_t max_batch_bytes = 5 << 20;
+    size_t max_record_bytes = 1 << 20;  // the destination's limit per record
+    bool limit_includes_key = true;     // Kinesis counts the partition key; Firehose has none
     std::chrono::milliseconds max_batch_age{60'000};
     std::chrono::milliseconds retry_initial{100}, retry_max{10'000};
     // Records a processor rejects: to this stream when set, else shipped raw in a marker
@@ -59,6 +61,7 @@ struct FlowSpec {
 struct FlowCounters {
     std::atomic<uint64_t> read{0}, spooled{0}, sent{0}, send_failures{0}, records_failed{0},
         dropped{0}, truncated{0}, unparsed{0}, batches{0};
+    std::atomic<uint64_t> lanes{1};  // of the main queue
 };
 
 class Flow {

@@ -436,5 +436,26 @@ TEST(Flow, PartitionKeysAreRandomNumbersOrTheDataDigest) {
     }
 }
 
+TEST(Flow, ARecordGrownPastTheLimitByAProcessorIsCutAndCounted) {
+    FakeSpool spool;
+    FakeSink sink;
+    auto s = spec();
+    s.max_record_bytes = 100;
+    Transform grow = [](std::string& r, std::string&) {
+        if (r == "line-1") r = std::string(500, 'j');
+        return true;
+    };
+    Flow flow(s, std::make_unique<FakeSource>(lines(3)), grow, spool, sink.fn());
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 3; }));
+    flow.stop(1s);
+    std::lock_guard lk(sink.mu);
+    ASSERT_EQ(sink.keyed.size(), 3u);
+    EXPECT_EQ(sink.keyed[1].first.size() + sink.keyed[1].second.size(), 100u);
+    EXPECT_EQ(sink.keyed[1].second, std::string(sink.keyed[1].second.size(), 'j'));
+    EXPECT_EQ(sink.keyed[2].second, "line-2");
+    EXPECT_EQ(flow.status()["records_truncated"], 1);
+}
+
 }  // namespace
 }  // namespace tributary::agent::engine
