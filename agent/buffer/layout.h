@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -40,13 +41,13 @@ inline uint64_t entry_size(std::string_view partition_key, std::string_view data
     return kEntryOverhead + uint64_t(partition_key.size()) + uint64_t(data.size());
 }
 
-inline void encode_entry(std::string& out, uint64_t enqueued_ms, std::string_view partition_key,
-                         std::string_view data) {
-    out.resize(kEntryHeaderSize);
-    lmdb::put_be64(out.data(), enqueued_ms);
-    lmdb::put_be32(out.data() + 8, static_cast<uint32_t>(partition_key.size()));
-    out.append(partition_key);
-    out.append(data);
+// Writes the entry into `out`, which has entry_size(partition_key, data) bytes.
+inline void encode_entry_into(char* out, uint64_t enqueued_ms, std::string_view partition_key,
+                              std::string_view data) {
+    lmdb::put_be64(out, enqueued_ms);
+    lmdb::put_be32(out + 8, static_cast<uint32_t>(partition_key.size()));
+    std::memcpy(out + kEntryHeaderSize, partition_key.data(), partition_key.size());
+    std::memcpy(out + kEntryHeaderSize + partition_key.size(), data.data(), data.size());
 }
 
 struct EntryView {

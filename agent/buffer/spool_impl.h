@@ -62,7 +62,6 @@ struct Spool::Impl {
     // Writer-thread state (also touched by open() before the writer starts).
     std::map<std::string, FlowState, std::less<>> flows;
     uint32_t next_flow = 1;
-    std::string scratch;  // entry encoding buffer
 
     // Published after each commit for readers: the queue handle and counters per flow.
     struct Published {

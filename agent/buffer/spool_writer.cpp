@@ -191,9 +191,11 @@ Result<AppendResult> Spool::append(std::string_view flow, std::span<const NewRec
             TRIB_TRY(auto cur, lmdb::Cursor::open(txn, st.dbi));
             out.first_id = st.row.next_id;
             for (const auto& r : records) {
-                layout::encode_entry(m.scratch, now, r.partition_key, r.data);
                 // Ids only grow, so every key lands at the end: MDB_APPEND fills pages fully.
-                TRIB_TRY_VOID(cur.put(layout::IdKey(st.row.next_id).view(), m.scratch, MDB_APPEND));
+                // The entry is encoded straight into its place in the page (MDB_RESERVE).
+                size_t size = layout::kEntryHeaderSize + r.partition_key.size() + r.data.size();
+                TRIB_TRY(char* at, cur.reserve(layout::IdKey(st.row.next_id).view(), size, MDB_APPEND));
+                layout::encode_entry_into(at, now, r.partition_key, r.data);
                 out.last_id = st.row.next_id++;
             }
             st.row.records += records.size();

@@ -165,4 +165,11 @@ Result<void> Cursor::put(std::string_view key, std::string_view value, unsigned 
     return {};
 }
 
+Result<char*> Cursor::reserve(std::string_view key, size_t size, unsigned flags) {
+    MDB_val k = val(key), v{size, nullptr};
+    if (int rc = mdb_cursor_put(cur_, &k, &v, flags | MDB_RESERVE); rc)
+        return fail_rc(rc, "mdb_cursor_put");
+    return static_cast<char*>(v.mv_data);
+}
+
 }  // namespace tributary::lmdb

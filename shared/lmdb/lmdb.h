@@ -111,6 +111,9 @@ public:
     Result<bool> get_current();
     Result<void> del();  // deletes the current entry
     Result<void> put(std::string_view key, std::string_view value, unsigned flags = 0);
+    // MDB_RESERVE: makes room for a `size`-byte value and returns where to write it (valid
+    // until the next write in this transaction), saving the copy through a scratch buffer.
+    Result<char*> reserve(std::string_view key, size_t size, unsigned flags = 0);
 
     MDB_cursor* get() const { return cur_; }
     std::string_view key() const { return view(k_); }

@@ -21,7 +21,10 @@ namespace http = web::http;
 struct Answer {
     int status = 0;
     std::string error_type;  // x-amzn-ErrorType
-    std::string body;
+    std::vector<unsigned char> bytes;  // the body, as cpprest hands it over (not copied again)
+    std::string_view body() const {
+        return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+    }
 };
 
 SendResult transport_failure(std::string error, Status status = Status::retry) {
@@ -74,8 +77,8 @@ public:
         try {
             auto answer = exchange(std::move(*built));
             if (!answer) return *answer.error;
-            return parse_response(options_.api, answer->status, answer->error_type, answer->body,
-                                  records.size());
+            return parse_response(options_.api, answer->status, answer->error_type,
+                                  answer->body(), records.size());
         } catch (...) {
             return classify_exception(std::current_exception());
         }
@@ -95,7 +98,7 @@ public:
                 answer = {std::nullopt, classify_exception(std::current_exception())};
             }
             if (!answer) return fail(errc::list_shards_failed, answer.error->error);
-            TRIB_TRY(auto p, parse_list_shards(answer->status, answer->error_type, answer->body));
+            TRIB_TRY(auto p, parse_list_shards(answer->status, answer->error_type, answer->body()));
             for (auto& s : p.shards) out.push_back(std::move(s));
             if (p.next_token.empty()) return out;
             token = std::move(p.next_token);
@@ -124,7 +127,8 @@ private:
         }
         // The std::string overload reads chars through an unsigned-char streambuf (UBSan flags
         // it); a byte vector is read as what it is. Content-Type is already among the headers.
-        std::vector<unsigned char> body(built.body.begin(), built.body.end());
+        const auto* first = reinterpret_cast<const unsigned char*>(built.body.data());
+        std::vector<unsigned char> body(first, first + built.body.size());
         std::string().swap(built.body);  // a body can be ~7 MiB: keep one copy, not two
         req.set_body(std::move(body));
 
@@ -138,7 +142,7 @@ private:
                     a.status = resp.status_code();
                     auto it = resp.headers().find("x-amzn-ErrorType");
                     if (it != resp.headers().end()) a.error_type = it->second;
-                    a.body.assign(body.begin(), body.end());
+                    a.bytes = std::move(body);
                     return a;
                 });
             })
