@@ -21,7 +21,7 @@ inline constexpr uint8_t kAnswerKindRecords = 0;
 inline constexpr uint8_t kAnswerKindBatchError = 1;
 inline constexpr size_t kMaxSequenceNumberDigits = 128;
 inline constexpr size_t kMaxErrorCodeBytes = 128;
-inline constexpr size_t kMaxErrorMessageBytes = 4096;
+inline constexpr size_t kMaxErrorMessageBytes = 1024;
 
 // Whole-batch and per-record error types (docs/mqtt.md, "Error types").
 namespace error_type {

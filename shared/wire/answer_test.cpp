@@ -123,7 +123,7 @@ TEST(WireAnswer, EncodeRejectsMalformedResults) {
     BatchAnswer a;
     a.records.push_back({false, 0, "", "InternalFailure", "\xff"});
     EXPECT_EQ(encode_error(a), errc::bad_field);
-    a.records[0].error_message = std::string(4097, 'm');
+    a.records[0].error_message = std::string(1025, 'm');
     EXPECT_EQ(encode_error(a), errc::over_limit);
     BatchAnswer e = batch_error();
     e.error->type = "";

@@ -39,7 +39,7 @@ inline constexpr size_t kMaxExplicitHashKeyDigits = 39;  // 2^128-1 has 39 digit
 inline constexpr size_t kMaxFlowBytes = 1024;
 // The uncompressed records section: the records plus their framing, at most 64 bytes each.
 inline constexpr size_t kMaxSectionBytes = kMaxBatchBytes + kMaxRecords * 64;
-// A whole request payload: the section plus a header of at most 1,065 bytes and the trailer
+// A whole request payload: the section plus a header of at most 1,060 bytes and the trailer
 // (a compressed section is only sent when smaller than the raw one).
 inline constexpr size_t kMaxRequestBytes = kMaxSectionBytes + 2048;
 inline constexpr int kZstdLevel = 3;
