@@ -49,8 +49,8 @@ Result<void> check_code(std::string_view s, std::string_view field, long i) {
 Result<void> check_result(const RecordResult& r, long i) {
     if (r.ok) {
         if (!digits(r.sequence_number) || r.sequence_number.size() > kMaxSequenceNumberDigits)
-            return fail(errc::bad_field, field_name("sequence_number", i) +
-                                             " must be 1 to 128 decimal digits");
+            return fail(errc::bad_field,
+                        field_name("sequence_number", i) + " must be 1 to 128 decimal digits");
         return {};
     }
     TRIB_TRY_VOID(check_code(r.error_code, "error_code", i));
@@ -60,8 +60,9 @@ Result<void> check_result(const RecordResult& r, long i) {
 Result<void> check_answer(const BatchAnswer& a) {
     if (a.error) {
         if (!a.records.empty())
-            return fail(errc::bad_field, "an answer carries record results or a batch error, "
-                                         "not both");
+            return fail(errc::bad_field,
+                        "an answer carries record results or a batch error, "
+                        "not both");
         TRIB_TRY_VOID(check_code(a.error->type, "error type", -1));
         return check_text(a.error->message, "error message", -1, kMaxErrorMessageBytes);
     }
@@ -84,14 +85,12 @@ Result<RecordResult> read_result(Reader& r, long i) {
         if (shard > std::numeric_limits<uint32_t>::max())
             return fail(errc::bad_field, field_name("shard_index", i) + " exceeds 32 bits");
         out.shard_index = static_cast<uint32_t>(shard);
-        TRIB_TRY(std::string_view seq,
-                 r.sized("sequence_number", 1, kMaxSequenceNumberDigits, i));
+        TRIB_TRY(std::string_view seq, r.sized("sequence_number", 1, kMaxSequenceNumberDigits, i));
         out.sequence_number = seq;
     } else if (status == kStatusFailed) {
         TRIB_TRY(std::string_view code, r.sized("error_code", 1, kMaxErrorCodeBytes, i));
         out.error_code = code;
-        TRIB_TRY(std::string_view msg,
-                 r.sized("error_message", 0, kMaxErrorMessageBytes, i, true));
+        TRIB_TRY(std::string_view msg, r.sized("error_message", 0, kMaxErrorMessageBytes, i, true));
         out.error_message = msg;
     } else {
         return fail(errc::bad_field, field_name("status", i) + " is " + std::to_string(status) +
@@ -132,8 +131,8 @@ Result<void> read_error(Reader& r, BatchAnswer& a) {
     e.message = msg;
     TRIB_TRY(uint8_t retryable, r.byte("retryable"));
     if (retryable > 1)
-        return fail(errc::bad_field, "retryable is " + std::to_string(retryable) +
-                                         "; it must be 0 or 1");
+        return fail(errc::bad_field,
+                    "retryable is " + std::to_string(retryable) + "; it must be 0 or 1");
     e.retryable = retryable == 1;
     a.error = std::move(e);
     return {};

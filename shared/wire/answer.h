@@ -37,14 +37,14 @@ inline constexpr std::string_view internal_failure = "InternalFailure";
 
 struct RecordResult {
     bool ok = false;
-    uint32_t shard_index = 0;         // ok: the shard, as in shardId-000000000007
-    std::string sequence_number;      // ok: decimal digits
+    uint32_t shard_index = 0;               // ok: the shard, as in shardId-000000000007
+    std::string sequence_number;            // ok: decimal digits
     std::string error_code, error_message;  // failed: e.g. ProvisionedThroughputExceededException
 };
 
 struct BatchError {
-    std::string type;     // printable ASCII, e.g. ResourceNotFoundException
-    std::string message;  // UTF-8, for the operator
+    std::string type;        // printable ASCII, e.g. ResourceNotFoundException
+    std::string message;     // UTF-8, for the operator
     bool retryable = false;  // resending the same batch (same sequence) may succeed
 };
 

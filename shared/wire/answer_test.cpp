@@ -166,14 +166,12 @@ TEST(WireAnswer, EveryFlippedBitFails) {
 TEST(WireAnswer, DecodeRejectsFailedCountThatDisagrees) {
     std::string ok = '\x00' + t::varint(1) + t::sized("1");
     EXPECT_TRUE(decode_answer(answer(0, t::varint(1) + t::varint(0) + ok)));
-    EXPECT_EQ(code_of(decode_answer(answer(0, t::varint(1) + t::varint(1) + ok))),
-              errc::bad_field);
+    EXPECT_EQ(code_of(decode_answer(answer(0, t::varint(1) + t::varint(1) + ok))), errc::bad_field);
 }
 
 TEST(WireAnswer, DecodeRejectsUnknownKindStatusAndRetryable) {
     std::string ok = '\x00' + t::varint(1) + t::sized("1");
-    EXPECT_EQ(code_of(decode_answer(answer(2, t::varint(1) + t::varint(0) + ok))),
-              errc::bad_field);
+    EXPECT_EQ(code_of(decode_answer(answer(2, t::varint(1) + t::varint(0) + ok))), errc::bad_field);
     std::string odd = '\x02' + t::varint(1) + t::sized("1");
     EXPECT_EQ(code_of(decode_answer(answer(0, t::varint(1) + t::varint(0) + odd))),
               errc::bad_field);

@@ -88,10 +88,10 @@ Result<void> check_hash_key(std::string_view key, long i) {
 
 Result<void> check_record_size(size_t partition_key, uint64_t data, long i) {
     if (data > kMaxRecordBytes - partition_key)
-        return fail(errc::over_limit,
-                    "record " + std::to_string(i) + " is " + std::to_string(partition_key + data) +
-                        " bytes (data + partition key); the limit is " +
-                        limit_text(kMaxRecordBytes));
+        return fail(errc::over_limit, "record " + std::to_string(i) + " is " +
+                                          std::to_string(partition_key + data) +
+                                          " bytes (data + partition key); the limit is " +
+                                          limit_text(kMaxRecordBytes));
     return {};
 }
 
@@ -196,9 +196,9 @@ Result<std::unique_ptr<char[]>> decompress(std::string_view frame, size_t size) 
                     std::string("zstd records section: ") + ZSTD_getErrorName(n));
     }
     if (n != size)
-        return fail(errc::decompression_failed, "zstd records section inflates to " +
-                                                    std::to_string(n) + " bytes, not the declared " +
-                                                    std::to_string(size));
+        return fail(errc::decompression_failed,
+                    "zstd records section inflates to " + std::to_string(n) +
+                        " bytes, not the declared " + std::to_string(size));
     return buffer;
 }
 
@@ -222,8 +222,8 @@ Result<void> read_records(Reader& r, size_t count, DecodedBatch& b) {
         b.records.push_back(rec);
     }
     if (!r.at_end())
-        return fail(errc::bad_field, std::to_string(r.remaining()) +
-                                         " unexpected byte(s) after the last record");
+        return fail(errc::bad_field,
+                    std::to_string(r.remaining()) + " unexpected byte(s) after the last record");
     b.record_bytes = total;
     return {};
 }
@@ -242,8 +242,10 @@ Result<void> encode_batch(const BatchHeader& header, std::span<const BatchRecord
         out.reserve(section + 64 + header.flow.size());
         size_t flags_at = put_header(out, header, records.size(), section);
         compressed = put_compressed(out, raw);
-        if (compressed) out[flags_at] = static_cast<char>(kFlagZstd);
-        else out.append(raw);
+        if (compressed)
+            out[flags_at] = static_cast<char>(kFlagZstd);
+        else
+            out.append(raw);
     } else {
         out.reserve(section + 64 + header.flow.size());
         put_header(out, header, records.size(), section);
@@ -278,11 +280,12 @@ Result<DecodedBatch> decode_batch(std::string_view payload) {
     DecodedBatch b;
     TRIB_TRY(uint8_t flags, r.byte("flags"));
     if (flags & ~kFlagZstd)
-        return fail(errc::bad_field, "flags " + std::to_string(flags) +
-                                         " has bits other than bit 0 (zstd) set");
+        return fail(errc::bad_field,
+                    "flags " + std::to_string(flags) + " has bits other than bit 0 (zstd) set");
     b.compressed = flags & kFlagZstd;
     TRIB_TRY(std::string_view producer, r.bytes(16, "producer_id"));
-    std::copy(producer.begin(), producer.end(), reinterpret_cast<char*>(b.header.producer_id.data()));
+    std::copy(producer.begin(), producer.end(),
+              reinterpret_cast<char*>(b.header.producer_id.data()));
     TRIB_TRY(std::string_view flow, r.sized("flow", 1, kMaxFlowBytes));
     TRIB_TRY_VOID(check_flow(flow));
     b.header.flow = flow;

@@ -75,9 +75,9 @@ Result<void> encode_batch(const BatchHeader& header, std::span<const BatchRecord
 // object owns, when it arrived compressed. Move-only; moving keeps the views valid.
 struct DecodedBatch {
     BatchHeader header;
-    bool compressed = false;         // the section arrived zstd-compressed
+    bool compressed = false;  // the section arrived zstd-compressed
     std::vector<BatchRecord> records;
-    size_t record_bytes = 0;         // sum of data + partition key sizes (the 5 MiB limit)
+    size_t record_bytes = 0;          // sum of data + partition key sizes (the 5 MiB limit)
     std::unique_ptr<char[]> storage;  // the decompressed section; null when uncompressed
 };
 

@@ -41,7 +41,8 @@ errc encode_error(std::span<const BatchRecord> recs, BatchHeader h = header()) {
 }
 
 bool inside(std::string_view view, std::string_view buffer) {
-    return view.data() >= buffer.data() && view.data() + view.size() <= buffer.data() + buffer.size();
+    return view.data() >= buffer.data() &&
+           view.data() + view.size() <= buffer.data() + buffer.size();
 }
 
 std::string random_bytes(size_t n, uint32_t seed) {
@@ -82,9 +83,10 @@ TEST(WireBatch, UncompressedRoundTripViewsIntoThePayload) {
 }
 
 TEST(WireBatch, EncodingMatchesTheSpecByteForByte) {
-    std::string section = t::record("host-1", "", "hello", 1715238000123) +
-                          t::record("h\xc3\xa9te", "340282366920938463463374607431768211455", "", 0) +
-                          t::record("k", "0", std::string_view("\0\xff\x01", 3), 1);
+    std::string section =
+        t::record("host-1", "", "hello", 1715238000123) +
+        t::record("h\xc3\xa9te", "340282366920938463463374607431768211455", "", 0) +
+        t::record("k", "0", std::string_view("\0\xff\x01", 3), 1);
     std::string want = "R";
     want += '\x01';
     want += '\x00';
@@ -287,8 +289,7 @@ TEST(WireBatch, DecodeRejectsOversizedPayloadBeforeReadingIt) {
 
 TEST(WireBatch, DecodeRejectsSectionSizeOverItsBound) {
     std::string one = t::record("k", "", "", 0);
-    EXPECT_EQ(code_of(decode_batch(t::request(0, 1, kMaxSectionBytes + 1, one))),
-              errc::over_limit);
+    EXPECT_EQ(code_of(decode_batch(t::request(0, 1, kMaxSectionBytes + 1, one))), errc::over_limit);
 }
 
 TEST(WireBatch, ZstdBombIsCappedAtTheDeclaredSize) {
@@ -305,8 +306,8 @@ TEST(WireBatch, ZstdBombIsCappedAtTheDeclaredSize) {
     ZSTD_CCtx* c = ZSTD_createCCtx();
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0);
     std::string streamed(ZSTD_compressBound(zeros.size()), '\0');
-    streamed.resize(ZSTD_compress2(c, streamed.data(), streamed.size(), zeros.data(),
-                                   zeros.size()));
+    streamed.resize(
+        ZSTD_compress2(c, streamed.data(), streamed.size(), zeros.data(), zeros.size()));
     ZSTD_freeCCtx(c);
     ASSERT_FALSE(ZSTD_isError(streamed.size()));
     auto r = decode_batch(t::request(kFlagZstd, 1, 1000, streamed));
@@ -333,8 +334,8 @@ TEST(WireBatch, DecodeRejectsUnknownFlags) {
 
 TEST(WireBatch, DecodeRejectsNonMinimalVarints) {
     // Data length 1 written as 0x81 0x00.
-    std::string section = t::sized("k") + t::sized("") + std::string("\x81\x00", 2) + "d" +
-                          t::varint(0);
+    std::string section =
+        t::sized("k") + t::sized("") + std::string("\x81\x00", 2) + "d" + t::varint(0);
     EXPECT_EQ(code_of(decode_batch(t::request(1, section))), errc::bad_field);
 }
 

@@ -1,8 +1,8 @@
 #include "shared/wire/bytes.h"
 
-#include <cstdio>
-
 #include <zlib.h>
+
+#include <cstdio>
 
 namespace tributary::wire::detail {
 

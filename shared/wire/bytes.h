@@ -60,8 +60,8 @@ public:
     Result<std::string_view> bytes(size_t n, std::string_view field, long index = -1);
     // A varint length in [min, max] (errc::over_limit above max when `over_is_limit`, else
     // errc::bad_field), then that many bytes.
-    Result<std::string_view> sized(std::string_view field, size_t min, size_t max,
-                                   long index = -1, bool over_is_limit = false);
+    Result<std::string_view> sized(std::string_view field, size_t min, size_t max, long index = -1,
+                                   bool over_is_limit = false);
 
 private:
     Error short_of(size_t need, std::string_view field, long index) const;

@@ -47,8 +47,7 @@ TEST(WireDocExample, RequestIsWhatTheEncoderWrites) {
     for (size_t i = 0; i < 16; ++i) h.producer_id[i] = static_cast<uint8_t>(i * 0x11);
     h.flow = "app";
     h.sequence = 42;
-    const BatchRecord recs[] = {{"host-1", "", "hello", 1715238000123},
-                                {"host-1", "", "world", 0}};
+    const BatchRecord recs[] = {{"host-1", "", "hello", 1715238000123}, {"host-1", "", "world", 0}};
     std::string out;
     ASSERT_TRUE(encode_batch(h, recs, Compression::none, out));
     EXPECT_EQ(out, doc_example("request"));

@@ -3,11 +3,11 @@
 // tables. They let tests make payloads the encoder refuses to make (too many records, records
 // over the limit, non-minimal varints, bombs) and cross-check the encoder against the spec.
 
+#include <zlib.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <zlib.h>
 
 namespace tributary::wire::test {
 
@@ -30,8 +30,8 @@ inline std::string record(std::string_view pk, std::string_view ehk, std::string
 
 // Appends the big-endian zlib CRC-32 of `body`.
 inline std::string with_crc(std::string body) {
-    uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
-                      static_cast<uInt>(body.size()));
+    uLong crc =
+        crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
     for (int shift = 24; shift >= 0; shift -= 8) body.push_back(static_cast<char>(crc >> shift));
     return body;
 }

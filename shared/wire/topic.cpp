@@ -4,8 +4,8 @@ namespace tributary::wire {
 namespace {
 
 bool id_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 bool is_id(std::string_view s) {
@@ -44,13 +44,13 @@ bool is_stream_name(std::string_view s) { return is_id(s); }
 Result<PutTopic> parse_put_topic(std::string_view topic) {
     constexpr std::string_view kPut = "/put/";
     if (!topic.starts_with(kTopicRoot))
-        return fail(errc::bad_topic, "topic " + quoted(topic) + " does not start with " +
-                                         std::string(kTopicRoot));
+        return fail(errc::bad_topic,
+                    "topic " + quoted(topic) + " does not start with " + std::string(kTopicRoot));
     std::string_view rest = topic.substr(kTopicRoot.size());
     size_t at = rest.find('/');
     if (at == std::string_view::npos || rest.substr(at, kPut.size()) != kPut)
-        return fail(errc::bad_topic, "topic " + quoted(topic) +
-                                         " is not tributary/v1/<device>/put/<stream>");
+        return fail(errc::bad_topic,
+                    "topic " + quoted(topic) + " is not tributary/v1/<device>/put/<stream>");
     PutTopic t{rest.substr(0, at), rest.substr(at + kPut.size())};
     TRIB_TRY_VOID(check(t.device, t.stream));
     return t;

@@ -21,9 +21,8 @@ TEST(WireTopic, RejectsTopicsOutsideTheGrammar) {
              "tributary/v1//put/s", "tributary/v1/dev/put/s/extra", "tributary/v1/dev/ack",
              "tributary/v2/dev/put/s", "Tributary/v1/dev/put/s", "/tributary/v1/dev/put/s",
              "tributary/v1/dev/get/s", "tributary/v1/d+v/put/s", "tributary/v1/dev/put/#",
-             "tributary/v1/$dev/put/s", "tributary/v1/d\xc3\xa9v/put/s",
-             "tributary/v1/dev/put/s p", "tributary/v1/" + long_id + "/put/s",
-             "tributary/v1/dev/put/" + long_id}) {
+             "tributary/v1/$dev/put/s", "tributary/v1/d\xc3\xa9v/put/s", "tributary/v1/dev/put/s p",
+             "tributary/v1/" + long_id + "/put/s", "tributary/v1/dev/put/" + long_id}) {
         auto t = parse_put_topic(topic);
         ASSERT_FALSE(t) << topic;
         EXPECT_EQ(t.error().code, make_error_code(errc::bad_topic)) << topic;

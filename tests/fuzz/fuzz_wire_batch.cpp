@@ -38,7 +38,8 @@ void check_batch(std::string_view payload) {
     TRIB_FUZZ_CHECK(b->record_bytes <= w::kMaxBatchBytes, "batch size");
     TRIB_FUZZ_CHECK(b->compressed == (b->storage != nullptr), "owns only what it inflated");
     for (const auto& r : b->records)
-        TRIB_FUZZ_CHECK(r.partition_key.size() + r.data.size() <= w::kMaxRecordBytes, "record size");
+        TRIB_FUZZ_CHECK(r.partition_key.size() + r.data.size() <= w::kMaxRecordBytes,
+                        "record size");
 
     std::string again;
     TRIB_FUZZ_CHECK(w::encode_batch(b->header, b->records, w::Compression::none, again),
@@ -80,8 +81,10 @@ TRIB_FUZZ_TARGET(wire_batch) {
     const uint8_t mode = data[0];
     std::string payload(reinterpret_cast<const char*>(data) + 1, size - 1);
     if (mode & 1) payload = sealed(std::move(payload));
-    if (mode & 2) check_answer(payload);
-    else check_batch(payload);
+    if (mode & 2)
+        check_answer(payload);
+    else
+        check_batch(payload);
     if (mode & 4) check_topic(payload);
     return 0;
 }
