@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache
           liblmdb-dev lmdb-utils libpcre2-dev libcpprest-dev nlohmann-json3-dev libsimdjson-dev libexpected-dev libssl-dev
+          libzstd-dev zlib1g-dev
           awscli curl procps)
 if [[ ${1:-} == --test ]]; then
   packages+=(libgtest-dev libgmock-dev openssl faketime)

@@ -10,6 +10,7 @@ int api_request(const uint8_t*, size_t);
 int iterator(const uint8_t*, size_t);
 int sigv4(const uint8_t*, size_t);
 int sequence(const uint8_t*, size_t);
+int wire_batch(const uint8_t*, size_t);
 
 namespace {
 constexpr TargetInfo kTargets[] = {
@@ -19,6 +20,7 @@ constexpr TargetInfo kTargets[] = {
     {"iterator", iterator},
     {"sigv4", sigv4},
     {"sequence", sequence},
+    {"wire_batch", wire_batch},
 };
 }  // namespace
 
