@@ -49,10 +49,13 @@ protected:
         return k;
     }
     Result<PutBatchResult> put(const BatchKey& k, size_t n = 3, const std::string& stream = "s") {
-        std::vector<std::string> pks;
-        for (size_t i = 0; i < n; ++i) pks.push_back("pk-" + std::to_string(i));
+        std::vector<std::string> pks, data;  // PutEntry holds views: these outlive the put
+        for (size_t i = 0; i < n; ++i) {
+            pks.push_back("pk-" + std::to_string(i));
+            data.push_back("data-" + pks.back());
+        }
         std::vector<PutEntry> entries;
-        for (const auto& pk : pks) entries.push_back({pk, std::nullopt, "data-" + pk});
+        for (size_t i = 0; i < n; ++i) entries.push_back({pks[i], std::nullopt, data[i]});
         return store_->put_records(stream, entries, &k);
     }
     size_t count(const std::string& stream = "s") {
