@@ -116,10 +116,12 @@ public:
     Result<std::vector<Entry>> peek(std::string_view flow, uint64_t after_id, size_t max_records,
                                     size_t max_bytes);
 
-    // Deletes delivered entries, in any order. Ids that are absent (already removed, or dropped by
-    // drop_oldest while in flight) are skipped. Returns how many entries were deleted.
-    // Errors: closed, storage (nothing deleted then).
-    Result<size_t> remove(std::string_view flow, std::span<const uint64_t> ids);
+    // Deletes delivered entries, in any order, and applies the checkpoint updates, in one
+    // transaction. Ids that are absent (already removed, or dropped by drop_oldest while in
+    // flight) are skipped. Returns how many entries were deleted.
+    // Errors: invalid_argument (bad checkpoint key), closed, storage (nothing changed then).
+    Result<size_t> remove(std::string_view flow, std::span<const uint64_t> ids,
+                          std::span<const CheckpointUpdate> checkpoints = {});
 
     // Errors: invalid_argument (bad key), storage.
     Result<std::optional<std::string>> checkpoint(std::string_view key);

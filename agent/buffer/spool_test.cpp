@@ -194,6 +194,25 @@ TEST_F(SpoolTest, RemoveSkipsAbsentIds) {
     EXPECT_EQ(spool_->flows(), std::vector<std::string>{"f"});
 }
 
+TEST_F(SpoolTest, RemoveAppliesCheckpointUpdatesInTheSameTransaction) {
+    ASSERT_TRUE(add("f", {"a", "b"}));
+    std::vector<CheckpointUpdate> mark{{"inflight/f/1", "1,2"}};
+    ASSERT_TRUE(spool_->append("f", {}, mark));
+    std::vector<uint64_t> ids{1, 2};
+    std::vector<CheckpointUpdate> settle{{"inflight/f/1", std::nullopt}, {"other", "x"}};
+    ASSERT_EQ(*spool_->remove("f", ids, settle), 2u);
+    open();
+    EXPECT_FALSE(*spool_->checkpoint("inflight/f/1"));
+    EXPECT_EQ(*spool_->checkpoint("other"), "x");
+    EXPECT_TRUE(data_of("f").empty());
+    // Without ids the updates still apply; a bad key changes nothing.
+    std::vector<CheckpointUpdate> only{{"other", std::nullopt}};
+    ASSERT_TRUE(spool_->remove("f", {}, only));
+    EXPECT_FALSE(*spool_->checkpoint("other"));
+    std::vector<CheckpointUpdate> bad{{"", "x"}};
+    EXPECT_FALSE(spool_->remove("f", ids, bad));
+}
+
 TEST_F(SpoolTest, BlockPolicyAcceptsAgainOnceEntriesAreRemoved) {
     spool_->set_limits("f", {2 * cost("a"), FullPolicy::block});
     ASSERT_TRUE(add("f", {"a", "b"}));

@@ -18,6 +18,14 @@ Result<void> check_flow_name(std::string_view flow) {
     return {};
 }
 
+Result<void> check_checkpoint_key(std::string_view key) {
+    if (key.empty() || key.size() > layout::kMaxCheckpointKey)
+        return fail(errc::invalid_argument, "checkpoint key must be 1 to " +
+                                                std::to_string(layout::kMaxCheckpointKey) +
+                                                " bytes, got " + std::to_string(key.size()));
+    return {};
+}
+
 Result<void> put_flow_row(lmdb::Txn& txn, MDB_dbi flows_db, std::string_view flow,
                           const FlowState& st) {
     return lmdb::put(txn, flows_db, flow, layout::encode_flow(st.row));
@@ -144,11 +152,7 @@ void Spool::Impl::run_batch(std::vector<Job*>& batch, bool may_split) {
 Result<AppendResult> Spool::append(std::string_view flow, std::span<const NewRecord> records,
                                    std::span<const CheckpointUpdate> checkpoints) {
     TRIB_TRY_VOID(check_flow_name(flow));
-    for (const auto& c : checkpoints)
-        if (c.key.empty() || c.key.size() > layout::kMaxCheckpointKey)
-            return fail(errc::invalid_argument, "checkpoint key must be 1 to " +
-                                                    std::to_string(layout::kMaxCheckpointKey) +
-                                                    " bytes, got " + std::to_string(c.key.size()));
+    for (const auto& c : checkpoints) TRIB_TRY_VOID(check_checkpoint_key(c.key));
     uint64_t add = 0;
     for (const auto& r : records) {
         if (r.partition_key.size() > UINT32_MAX)
@@ -217,12 +221,17 @@ Result<AppendResult> Spool::append(std::string_view flow, std::span<const NewRec
     return out;
 }
 
-Result<size_t> Spool::remove(std::string_view flow, std::span<const uint64_t> ids) {
-    if (ids.empty()) return size_t{0};
+Result<size_t> Spool::remove(std::string_view flow, std::span<const uint64_t> ids,
+                             std::span<const CheckpointUpdate> checkpoints) {
+    for (const auto& c : checkpoints) TRIB_TRY_VOID(check_checkpoint_key(c.key));
+    if (ids.empty() && checkpoints.empty()) return size_t{0};
     {
         // An unknown flow has nothing to remove; do not create it.
         std::lock_guard lk(impl_->pub_mu);
-        if (!impl_->published.count(flow)) return size_t{0};
+        if (!impl_->published.count(flow)) {
+            if (checkpoints.empty()) return size_t{0};
+            ids = {};
+        }
     }
     std::vector<uint64_t> sorted(ids.begin(), ids.end());
     std::sort(sorted.begin(), sorted.end());
@@ -242,6 +251,13 @@ Result<size_t> Spool::remove(std::string_view flow, std::span<const uint64_t> id
             --st.row.records;
             ++st.row.removed_total;
             ++removed;
+        }
+        for (const auto& c : checkpoints) {
+            if (c.value) {
+                TRIB_TRY_VOID(lmdb::put(txn, m.ckpt_db, c.key, *c.value));
+            } else if (auto d = lmdb::del(txn, m.ckpt_db, c.key); !d) {
+                return tl::unexpected(d.error());
+            }
         }
         if (removed == 0) return {};
         TRIB_TRY_VOID(refresh_oldest(txn, st));

@@ -124,10 +124,17 @@ public:
             out.push_back({e.id, std::move(e.partition_key), std::move(e.data), e.enqueued_ms});
         return out;
     }
-    Result<void> remove(std::string_view queue, std::span<const uint64_t> ids) override {
-        TRIB_TRY(auto n, s_.remove(queue, ids));
+    Result<void> remove(std::string_view queue, std::span<const uint64_t> ids,
+                        std::span<const CheckpointWrite> checkpoints) override {
+        std::vector<buffer::CheckpointUpdate> ckpts;
+        for (const auto& c : checkpoints) ckpts.push_back({c.key, c.value});
+        TRIB_TRY(auto n, s_.remove(queue, ids, ckpts));
         (void)n;
         return {};
+    }
+    Result<std::vector<std::pair<std::string, std::string>>> checkpoints(
+        std::string_view prefix) override {
+        return s_.checkpoints(prefix);
     }
     Result<uint64_t> next_batch_sequence(std::string_view queue, uint64_t count) override {
         return s_.next_batch_sequence(queue, count);

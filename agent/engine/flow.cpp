@@ -2,9 +2,12 @@
 
 #include <poll.h>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <charconv>
 #include <random>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -205,38 +208,97 @@ struct Lane {
     Backoff backoff;
     // This round:
     std::vector<SpoolEntry> batch;
+    std::string tag;       // the flow tag the collector deduplicates by
     uint64_t sequence = 0;
-    bool delivered = false;
     std::vector<uint64_t> done;             // ids the service stored
     std::optional<milliseconds> pause_for;  // after per-record failures
+    bool settled = false;                   // the service answered the batch
 };
 
 size_t bytes_of(const SpoolEntry& e) { return e.data.size() + e.partition_key.size(); }
+
+// A batch on its way, as the spool remembers it until the answer (docs/agent-spool.md): key
+// "inflight/<queue>/<sequence, 20 digits>", value "<tag>\n<id>,<id>,...".
+std::string inflight_key(const std::string& queue, uint64_t sequence) {
+    char digits[21];
+    std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(sequence));
+    return "inflight/" + queue + "/" + digits;
+}
+
+std::string encode_inflight(const Lane& lane) {
+    std::string v = lane.tag + "\n";
+    for (size_t i = 0; i < lane.batch.size(); ++i) {
+        if (i) v += ',';
+        v += std::to_string(lane.batch[i].id);
+    }
+    return v;
+}
+
+struct Inflight {
+    uint64_t sequence = 0;
+    std::string key, tag;
+    std::vector<uint64_t> ids;
+};
+
+std::optional<Inflight> decode_inflight(std::string_view prefix, const std::string& key,
+                                        const std::string& value) {
+    Inflight f;
+    f.key = key;
+    std::string_view digits = std::string_view(key).substr(prefix.size());
+    if (digits.size() != 20 || digits.find_first_not_of("0123456789") != digits.npos)
+        return std::nullopt;  // another queue's key that shares the prefix
+    f.sequence = std::stoull(std::string(digits));
+    size_t nl = value.find('\n');
+    if (nl == std::string::npos || nl == 0) return std::nullopt;
+    f.tag = value.substr(0, nl);
+    std::string_view ids = std::string_view(value).substr(nl + 1);
+    while (!ids.empty()) {
+        size_t comma = ids.find(',');
+        std::string_view one = ids.substr(0, comma);
+        uint64_t id = 0;
+        auto [end, ec] = std::from_chars(one.data(), one.data() + one.size(), id);
+        if (ec != std::errc() || end != one.data() + one.size()) return std::nullopt;
+        f.ids.push_back(id);
+        ids = comma == ids.npos ? std::string_view() : ids.substr(comma + 1);
+    }
+    if (f.ids.empty()) return std::nullopt;
+    return f;
+}
 
 }  // namespace
 
 void Flow::send_loop(const std::string& queue, const std::string& stream) {
     // Deliveries are removed from the spool by a helper thread, so the commit of one round's
-    // removal overlaps the sending of the next. Until removed, delivered entries stay in the
-    // spool: a crash re-sends them (at-least-once; the collector's duplicate detection is the
-    // idempotence hook's job).
+    // removal overlaps the sending of the next. A batch's in-flight record goes in the same
+    // transaction as its removal: until then a restart re-sends it as it was (same number, same
+    // records), which the collector answers from its dedup entry without storing it twice.
+    struct Removal {
+        std::vector<uint64_t> ids;
+        std::vector<CheckpointWrite> settled;  // in-flight records to erase
+    };
     std::mutex rm_mu;
     std::condition_variable rm_cv;
-    std::vector<std::vector<uint64_t>> rm_queue;
+    std::vector<Removal> rm_queue;
     uint64_t rm_submitted = 0, rm_committed = 0;  // rounds handed to the remover / removed
     bool rm_stop = false;
     std::thread remover([&] {
         for (;;) {
-            std::vector<std::vector<uint64_t>> work;
+            std::vector<Removal> work;
             {
                 std::unique_lock lk(rm_mu);
                 rm_cv.wait(lk, [&] { return rm_stop || !rm_queue.empty(); });
                 if (rm_queue.empty()) return;
                 work.swap(rm_queue);
             }
-            std::vector<uint64_t> ids;
-            for (auto& w : work) ids.insert(ids.end(), w.begin(), w.end());
-            if (auto rm = spool_.remove(queue, ids); !rm) set_error(rm.error().message);
+            Removal all;
+            for (auto& w : work) {
+                all.ids.insert(all.ids.end(), w.ids.begin(), w.ids.end());
+                for (auto& c : w.settled) all.settled.push_back(std::move(c));
+            }
+            // A failed removal leaves the records and their in-flight records: a restart
+            // re-sends those batches under their numbers, and the collector replays them.
+            if (auto rm = spool_.remove(queue, all.ids, all.settled); !rm)
+                set_error(rm.error().message);
             {
                 std::lock_guard lk(rm_mu);
                 rm_committed += work.size();
@@ -246,6 +308,14 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
             wake_.notify_all();  // room for a blocked reader
         }
     });
+    auto hand_to_remover = [&](Removal r) {
+        {
+            std::lock_guard lk(rm_mu);
+            rm_queue.push_back(std::move(r));
+            ++rm_submitted;
+        }
+        rm_cv.notify_all();
+    };
     auto stopping_now = [&] {
         return stop_sending_ && (Clock::now() >= drain_deadline_ || spool_.depth(queue).records == 0);
     };
@@ -267,6 +337,10 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
     constexpr uint64_t block = 256;
     uint64_t next_seq = 0, seq_end = 0;
     uint64_t cursor = 0;  // the last id taken from the spool
+    // Ids of re-sent in-flight batches, which the spool will offer again: skipped once.
+    std::unordered_set<uint64_t> skip;
+    uint64_t skip_max = 0;
+    const std::string inflight_prefix = "inflight/" + queue + "/";
 
     // Asks for the destination's shards now and then; a changed map regroups the records the
     // lanes carry (between rounds, when nothing is in flight), so order per shard holds.
@@ -300,20 +374,18 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
         if (queue == spec_.id) counters_.lanes = map.lanes();
     };
 
-    // Sends lane `i`'s batch until the call itself succeeds (the same records under the same
+    // Sends a lane's batch until the call itself succeeds (the same records under the same
     // number each time, docs/agent-delivery.md) or the flow stops.
-    auto send_lane = [&](size_t i) {
-        Lane& lane = lanes[i];
-        lane.delivered = false;
+    auto send_lane = [&](Lane& lane) {
         lane.done.clear();
         lane.pause_for.reset();
+        lane.settled = false;
         if (lane.batch.empty()) return;
         std::vector<OutRecord> out;
         out.reserve(lane.batch.size());
         for (const auto& e : lane.batch) out.push_back({e.partition_key, e.data});
-        std::string tag = i == 0 ? queue : queue + "#" + std::to_string(i);
         for (;;) {
-            SendOutcome r = send_(stream, out, tag, lane.sequence);
+            SendOutcome r = send_(stream, out, lane.tag, lane.sequence);
             if (r.status == SendStatus::ok && r.records.size() == out.size()) {
                 std::vector<SpoolEntry> failed;
                 for (size_t k = 0; k < out.size(); ++k) {
@@ -330,13 +402,14 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
                     set_error(r.error.empty() ? std::to_string(failed.size()) + " records failed"
                                               : r.error);
                     lane.pause_for = lane.backoff.failure(r.throttled);
-                    // Failed records lead the lane's next batch, ahead of its overflow.
+                    // Failed records lead the lane's next batch (under a new number), ahead
+                    // of its overflow.
                     failed.insert(failed.end(), std::make_move_iterator(lane.carry.begin()),
                                   std::make_move_iterator(lane.carry.end()));
                     lane.carry = std::move(failed);
                 }
                 lane.batch.clear();
-                lane.delivered = true;
+                lane.settled = true;
                 return;
             }
             counters_.send_failures++;
@@ -358,7 +431,83 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
         }
     };
 
-    while (!stopping_now()) {
+    // Sends `active` at once, then hands what was stored to the remover. False when the flow
+    // stopped before every batch had its answer (their in-flight records stay for a restart).
+    auto run_round = [&](std::vector<Lane*>& active) {
+        // At most one round's deletion may still be uncommitted while the next is sent, which
+        // bounds what a crash re-sends without deduplication to two rounds.
+        {
+            std::unique_lock lk(rm_mu);
+            rm_cv.wait(lk, [&] { return rm_submitted - rm_committed <= 1; });
+        }
+        if (active.size() == 1) send_lane(*active[0]);
+        else if (active.size() > 1) crew.run(active.size(), [&](size_t i) { send_lane(*active[i]); });
+        Removal removal;
+        std::optional<milliseconds> wait;
+        bool all_settled = true;
+        for (Lane* l : active) {
+            removal.ids.insert(removal.ids.end(), l->done.begin(), l->done.end());
+            if (l->settled) removal.settled.push_back({inflight_key(queue, l->sequence), std::nullopt});
+            else all_settled = false;
+            if (l->pause_for) wait = std::max(wait.value_or(milliseconds(0)), *l->pause_for);
+        }
+        if (!removal.ids.empty() || !removal.settled.empty()) hand_to_remover(std::move(removal));
+        if (!all_settled) return false;
+        if (wait) pause(*wait);
+        else if (trouble.exchange(false)) set_error("");  // recovered
+        return true;
+    };
+
+    // Batches that were in flight when the agent last stopped go first, as they were.
+    refresh_map();
+    bool stopped = false;
+    if (auto saved = spool_.checkpoints(inflight_prefix); !saved) {
+        set_error(saved.error().message);
+    } else if (!saved->empty()) {
+        std::vector<Lane> resend;
+        Removal abandoned;
+        for (const auto& [key, value] : *saved) {
+            auto f = decode_inflight(inflight_prefix, key, value);
+            if (!f) {
+                if (key.size() - inflight_prefix.size() == 20) abandoned.settled.push_back({key, std::nullopt});
+                continue;
+            }
+            Lane lane(spec_);
+            bool complete = true;
+            for (uint64_t id : f->ids) {
+                auto p = spool_.peek(queue, id - 1, 1, SIZE_MAX);
+                if (!p || p->empty() || p->front().id != id) {
+                    complete = false;
+                    break;
+                }
+                lane.batch.push_back(std::move(p->front()));
+            }
+            // Some of its records are gone: only an answer removes records, so the batch was
+            // answered and its survivors (failed records) are ordinary records again.
+            if (!complete) {
+                abandoned.settled.push_back({key, std::nullopt});
+                continue;
+            }
+            lane.tag = f->tag;
+            lane.sequence = f->sequence;
+            for (uint64_t id : f->ids) skip.insert(id), skip_max = std::max(skip_max, id);
+            resend.push_back(std::move(lane));
+        }
+        if (!abandoned.settled.empty()) hand_to_remover(std::move(abandoned));
+        if (!resend.empty()) {
+            TRIB_LOG(info, "resending_in_flight_batches")
+                .kv("flow", spec_.id)
+                .kv("batches", resend.size());
+            std::vector<Lane*> active;
+            for (auto& l : resend) active.push_back(&l);
+            stopped = !run_round(active);
+            // Records that failed inside them join their shard's lane.
+            for (auto& l : resend)
+                for (auto& e : l.carry) lanes[map.lane_of(e.partition_key)].carry.push_back(std::move(e));
+        }
+    }
+
+    while (!stopped && !stopping_now()) {
         seen = events_;
         refresh_map();
         size_t carried = 0, carried_bytes = 0;
@@ -380,9 +529,15 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
                 continue;
             }
             fresh = std::move(*p);
+            if (!skip.empty() && !fresh.empty()) {
+                cursor = std::max(cursor, fresh.back().id);
+                std::erase_if(fresh, [&](const SpoolEntry& e) { return skip.count(e.id) > 0; });
+                if (cursor >= skip_max) skip.clear();
+                if (carried == 0 && fresh.empty()) continue;  // skipped a stretch; read on
+            }
         }
         if (carried == 0 && fresh.empty()) {
-            pause(milliseconds(200), true);
+            pause(milliseconds(200), skip.empty());
             continue;
         }
         if (!fresh.empty()) oldest = std::min(oldest, fresh.front().enqueued_ms);
@@ -395,16 +550,20 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
         bool full = carried + fresh.size() >= spec_.max_batch_records ||
                     bytes >= spec_.max_batch_bytes * 9 / 10;
         if (!full && carried == 0 && age < uint64_t(spec_.max_batch_age.count()) && !stop_sending_) {
-            pause(milliseconds(std::min<uint64_t>(uint64_t(spec_.max_batch_age.count()) - age, 200)),
-                  true);
-            continue;
+            // Not yet: leave them in the spool (skipped ones stay skipped).
+            if (skip.empty()) {
+                pause(milliseconds(std::min<uint64_t>(uint64_t(spec_.max_batch_age.count()) - age, 200)),
+                      true);
+                continue;
+            }
         }
-        if (!fresh.empty()) cursor = fresh.back().id;
+        if (!fresh.empty()) cursor = std::max(cursor, fresh.back().id);
         for (auto& e : fresh) lanes[map.lane_of(e.partition_key)].carry.push_back(std::move(e));
 
         // Each lane's batch: the head of what it carries, within the batch limits.
-        size_t active = 0;
-        for (auto& l : lanes) {
+        std::vector<Lane*> active;
+        for (size_t i = 0; i < lanes.size(); ++i) {
+            Lane& l = lanes[i];
             size_t n = 0, b = 0;
             while (n < l.carry.size() && n < spec_.max_batch_records &&
                    (n == 0 || b + bytes_of(l.carry[n]) <= spec_.max_batch_bytes))
@@ -412,11 +571,14 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
             l.batch.assign(std::make_move_iterator(l.carry.begin()),
                            std::make_move_iterator(l.carry.begin() + n));
             l.carry.erase(l.carry.begin(), l.carry.begin() + n);
-            if (n) ++active;
+            if (n == 0) continue;
+            l.tag = i == 0 ? queue : queue + "#" + std::to_string(i);
+            active.push_back(&l);
         }
-        bool numbered = true;
-        for (auto& l : lanes) {
-            if (l.batch.empty()) continue;
+        if (active.empty()) continue;
+        // Numbers, then the in-flight records, durably, before anything is sent.
+        std::vector<CheckpointWrite> inflight;
+        for (Lane* l : active) {
             while (next_seq == seq_end && !stopping_now()) {
                 auto first = spool_.next_batch_sequence(queue, block);
                 if (first) {
@@ -427,52 +589,22 @@ void Flow::send_loop(const std::string& queue, const std::string& stream) {
                 set_error(first.error().message);
                 pause(lanes[0].backoff.failure());
             }
-            if (next_seq == seq_end) {
-                numbered = false;
-                break;
-            }
-            l.sequence = next_seq++;
+            if (next_seq == seq_end) break;
+            l->sequence = next_seq++;
+            inflight.push_back({inflight_key(queue, l->sequence), encode_inflight(*l)});
         }
-        if (!numbered) break;
-
-        // At most one round's deletion may still be uncommitted while the next is sent, which
-        // bounds what a crash re-sends to two rounds.
-        {
-            std::unique_lock lk(rm_mu);
-            rm_cv.wait(lk, [&] { return rm_submitted - rm_committed <= 1; });
-        }
-        if (active <= 1) {
-            for (size_t i = 0; i < lanes.size(); ++i)
-                if (!lanes[i].batch.empty()) send_lane(i);
-        } else {
-            crew.run(lanes.size(), send_lane);
-        }
-
-        std::vector<uint64_t> done;
-        std::optional<milliseconds> wait;
-        bool all_delivered = true, any_failed = false;
-        for (auto& l : lanes) {
-            done.insert(done.end(), l.done.begin(), l.done.end());
-            if (!l.batch.empty()) all_delivered = false;  // stopped while retrying
-            if (l.pause_for) {
-                any_failed = true;
-                wait = std::max(wait.value_or(milliseconds(0)), *l.pause_for);
+        if (inflight.size() != active.size()) break;  // stopping
+        bool recorded = false;
+        while (!recorded && !stopping_now()) {
+            auto r = spool_.append(queue, {}, inflight);
+            if (r) recorded = true;
+            else {
+                set_error(r.error().message);
+                pause(lanes[0].backoff.failure());
             }
         }
-        if (!done.empty()) {
-            {
-                std::lock_guard lk(rm_mu);
-                rm_queue.push_back(std::move(done));
-                ++rm_submitted;
-            }
-            rm_cv.notify_all();
-        }
-        if (!all_delivered) break;
-        if (any_failed) {
-            pause(*wait);
-        } else if (trouble.exchange(false)) {
-            set_error("");  // recovered
-        }
+        if (!recorded) break;
+        if (!run_round(active)) break;
     }
     {
         std::lock_guard lk(rm_mu);

@@ -45,7 +45,7 @@ private:
 class FakeSpool : public SpoolPort {
 public:
     size_t capacity = 1'000'000;
-    std::map<std::string, std::string> checkpoints;
+    std::map<std::string, std::string> saved;  // checkpoints
 
     Result<size_t> append(std::string_view queue, std::span<const SpoolRecord> records,
                           std::span<const CheckpointWrite> ckpts) override {
@@ -60,8 +60,8 @@ public:
         for (const auto& r : records)
             q.push_back({next_id_++, std::string(r.partition_key), std::string(r.data), now});
         for (const auto& c : ckpts) {
-            if (c.value) checkpoints[c.key] = *c.value;
-            else checkpoints.erase(c.key);
+            if (c.value) saved[c.key] = *c.value;
+            else saved.erase(c.key);
         }
         return size_t(0);
     }
@@ -76,13 +76,30 @@ public:
             if (e.id > after_id && out.size() < max_records) out.push_back(e);
         return out;
     }
-    Result<void> remove(std::string_view queue, std::span<const uint64_t> ids) override {
+    Result<void> remove(std::string_view queue, std::span<const uint64_t> ids,
+                        std::span<const CheckpointWrite> ckpts) override {
         std::lock_guard lk(mu_);
         auto& q = queues_[std::string(queue)];
         std::erase_if(q, [&](const SpoolEntry& e) {
             return std::find(ids.begin(), ids.end(), e.id) != ids.end();
         });
+        for (const auto& c : ckpts) {
+            if (c.value) saved[c.key] = *c.value;
+            else saved.erase(c.key);
+        }
         return {};
+    }
+    Result<std::vector<std::pair<std::string, std::string>>> checkpoints_with(
+        std::string_view prefix) {
+        std::lock_guard lk(mu_);
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& [k, v] : saved)
+            if (k.starts_with(prefix)) out.emplace_back(k, v);
+        return out;
+    }
+    Result<std::vector<std::pair<std::string, std::string>>> checkpoints(
+        std::string_view prefix) override {
+        return checkpoints_with(prefix);
     }
     Result<uint64_t> next_batch_sequence(std::string_view queue, uint64_t count) override {
         std::lock_guard lk(mu_);
@@ -183,7 +200,7 @@ TEST(Flow, DeliversEveryRecordInOrderAndCheckpointsWithThem) {
     ASSERT_TRUE(wait_for([&] { return sink.count("s") == 95; }));
     flow.stop(1s);
     EXPECT_EQ(sink.delivered["s"], lines(95));
-    EXPECT_EQ(spool.checkpoints["tail/f"], "95");
+    EXPECT_EQ(spool.saved["tail/f"], "95");
     EXPECT_EQ(spool.depth(spec().id).records, 0u);
 }
 
@@ -455,6 +472,66 @@ TEST(Flow, ARecordGrownPastTheLimitByAProcessorIsCutAndCounted) {
     EXPECT_EQ(sink.keyed[1].second, std::string(sink.keyed[1].second.size(), 'j'));
     EXPECT_EQ(sink.keyed[2].second, "line-2");
     EXPECT_EQ(flow.status()["records_truncated"], 1);
+}
+
+TEST(Flow, ABatchInFlightAtAStopIsResentFirstWithItsNumberAndRecords) {
+    FakeSpool spool;
+    auto s = spec();
+    s.max_batch_age = 1ms;
+    std::vector<std::string> first_records;
+    uint64_t first_sequence = 0;
+    {
+        FakeSink sink;  // never answers: the batch stays in flight
+        sink.script = [&](std::span<const OutRecord> recs) {
+            if (first_records.empty())
+                for (const auto& r : recs) first_records.emplace_back(r.data);
+            return SendOutcome{SendStatus::retry, {}, false, "no answer"};
+        };
+        Flow flow(s, std::make_unique<FakeSource>(lines(25)), nullptr, spool, sink.fn());
+        flow.start();
+        ASSERT_TRUE(wait_for([&] {
+            std::lock_guard lk(sink.mu);
+            return !sink.sequences.empty();
+        }));
+        flow.stop(0ms);
+        first_sequence = sink.sequences.front();
+    }
+    ASSERT_EQ(first_records.size(), 10u);
+    // The in-flight record survived the stop; a new flow on the same spool sends that batch
+    // first, unchanged, then the rest, each line once.
+    FakeSink sink;
+    Flow flow(s, std::make_unique<FakeSource>(std::vector<std::string>{}), nullptr, spool, sink.fn());
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 25; }));
+    flow.stop(1s);
+    std::lock_guard lk(sink.mu);
+    EXPECT_EQ(sink.sequences.front(), first_sequence);
+    std::vector<std::string> head(sink.delivered["s"].begin(), sink.delivered["s"].begin() + 10);
+    EXPECT_EQ(head, first_records);
+    EXPECT_EQ(sink.delivered["s"], lines(25));
+    EXPECT_TRUE(spool.checkpoints_with("inflight/")->empty());
+}
+
+TEST(Flow, AnAnsweredBatchWhoseRecordsAreGoneIsNotResent) {
+    FakeSpool spool;
+    // An in-flight record whose ids were removed (the answer came, the record's erase did not).
+    std::vector<SpoolRecord> recs{{"k", "line-0"}, {"k", "line-1"}};
+    ASSERT_TRUE(spool.append(spec().id, recs, {}));
+    std::vector<uint64_t> gone{1};
+    ASSERT_TRUE(spool.remove(spec().id, gone, {}));
+    std::vector<CheckpointWrite> inflight{
+        {"inflight/" + spec().id + "/00000000000000000007", spec().id + "\n1,2"}};
+    ASSERT_TRUE(spool.append(spec().id, {}, inflight));
+    FakeSink sink;
+    Flow flow(spec(), std::make_unique<FakeSource>(std::vector<std::string>{}), nullptr, spool,
+              sink.fn());
+    flow.start();
+    ASSERT_TRUE(wait_for([&] { return sink.count("s") == 1; }));
+    flow.stop(1s);
+    std::lock_guard lk(sink.mu);
+    EXPECT_EQ(sink.delivered["s"], std::vector<std::string>{"line-1"});
+    EXPECT_NE(sink.sequences.front(), 7u);  // a new batch, not the answered one
+    EXPECT_TRUE(spool.checkpoints_with("inflight/")->empty());
 }
 
 }  // namespace

@@ -68,7 +68,12 @@ public:
     // The oldest entries of `queue` with id > after_id, in order (at least one when any).
     virtual Result<std::vector<SpoolEntry>> peek(std::string_view queue, uint64_t after_id,
                                                  size_t max_records, size_t max_bytes) = 0;
-    virtual Result<void> remove(std::string_view queue, std::span<const uint64_t> ids) = 0;
+    // Deletes delivered entries and applies the checkpoint writes in one transaction.
+    virtual Result<void> remove(std::string_view queue, std::span<const uint64_t> ids,
+                                std::span<const CheckpointWrite> checkpoints) = 0;
+    // Every checkpoint whose key starts with `prefix`, in key order.
+    virtual Result<std::vector<std::pair<std::string, std::string>>> checkpoints(
+        std::string_view prefix) = 0;
     // Reserves `count` consecutive batch numbers of `queue`, durably; returns the first.
     virtual Result<uint64_t> next_batch_sequence(std::string_view queue, uint64_t count) = 0;
     struct Depth {
