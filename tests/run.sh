@@ -48,7 +48,7 @@ build_targets=()
 if [[ $* == "-L unit" || $* == "--label-regex unit" ]]; then
   build_targets=(--target unit_tests)
 fi
-log "build ${build_targets[*]:-everything}"
+log "build ${build_targets[1]:-everything}"
 cmake --build "$build" -j "$(nproc)" "${build_targets[@]}"
 log "test"
 cd "$build"
