@@ -8,6 +8,13 @@ function(trib_add_library name)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
+# trib_unit_test_executable(TARGET)
+# Records an executable that a `unit`-labelled test runs, so that the unit_tests target builds
+# it. trib_add_test does this itself; call it for a unit test added with plain add_test().
+function(trib_unit_test_executable target)
+  set_property(GLOBAL APPEND PROPERTY TRIB_UNIT_TEST_EXECUTABLES ${target})
+endfunction()
+
 # trib_add_test(NAME SOURCES... [DEPS targets...] [LABELS labels...])
 # Builds one GoogleTest binary and registers it with CTest under the given labels
 # (default: unit).
@@ -20,4 +27,18 @@ function(trib_add_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
+  if("unit" IN_LIST ARG_LABELS)
+    trib_unit_test_executable(${name})
+  endif()
+endfunction()
+
+# trib_add_unit_tests_target()
+# Defines `unit_tests`: every executable recorded above and what it links, and nothing else
+# (no binaries, benchmarks or integration-only libraries). `ctest -L unit` needs exactly this
+# built; tests/run.sh builds only it for `-L unit`, which keeps the sanitizer phase of CI from
+# compiling the whole tree under ASan. Call once, after every add_subdirectory().
+function(trib_add_unit_tests_target)
+  get_property(executables GLOBAL PROPERTY TRIB_UNIT_TEST_EXECUTABLES)
+  add_custom_target(unit_tests)
+  add_dependencies(unit_tests ${executables})
 endfunction()

@@ -6,6 +6,10 @@
 #   tests/run.sh              everything
 #   tests/run.sh -L unit      only the unit tests (any ctest arguments are passed through)
 #   TRIB_SANITIZE=1 tests/run.sh -L unit    unit tests under ASan+UBSan (separate build dir)
+#
+# With exactly `-L unit` only the unit_tests target is built (the unit test executables and
+# what they link: no binaries, benchmarks or HTTP server), so the sanitizer phase of CI does
+# not compile the whole tree under ASan. Anything else builds everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -40,8 +44,12 @@ if [[ ${TRIB_SANITIZE:-0} == 1 ]]; then
 fi
 log "configure $build"
 cmake -S "$root" -B "$build" "${cmake_args[@]}" >/dev/null
-log "build"
-cmake --build "$build" -j "$(nproc)"
+build_targets=()
+if [[ $* == "-L unit" || $* == "--label-regex unit" ]]; then
+  build_targets=(--target unit_tests)
+fi
+log "build ${build_targets[1]:-everything}"
+cmake --build "$build" -j "$(nproc)" "${build_targets[@]}"
 log "test"
 cd "$build"
 ctest --output-on-failure --timeout 600 -j 2 "$@"

@@ -11,6 +11,10 @@ int iterator(const uint8_t*, size_t);
 int sigv4(const uint8_t*, size_t);
 int sequence(const uint8_t*, size_t);
 int wire_batch(const uint8_t*, size_t);
+int agent_config(const uint8_t*, size_t);
+int log_formats(const uint8_t*, size_t);
+int tail_position(const uint8_t*, size_t);
+int https_response(const uint8_t*, size_t);
 
 namespace {
 constexpr TargetInfo kTargets[] = {
@@ -21,6 +25,10 @@ constexpr TargetInfo kTargets[] = {
     {"sigv4", sigv4},
     {"sequence", sequence},
     {"wire_batch", wire_batch},
+    {"agent_config", agent_config},
+    {"log_formats", log_formats},
+    {"tail_position", tail_position},
+    {"https_response", https_response},
 };
 }  // namespace
 
