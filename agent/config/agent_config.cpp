@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -54,6 +55,15 @@ constexpr std::string_view kGlobalKeys[] = {
     "tls.caFile",
     "tls.verify",
     "logLevel",
+    "mqtt.broker",
+    "mqtt.clientId",
+    "mqtt.username",
+    "mqtt.password",
+    "mqtt.caFile",
+    "mqtt.certFile",
+    "mqtt.keyFile",
+    "mqtt.answerTimeoutMillis",
+    "mqtt.compression",
 };
 
 constexpr std::string_view kNoCloudWatch =
@@ -336,6 +346,8 @@ Result<void> read_endpoints(const ObjectReader& r, const Environment& env, Agent
     return {};
 }
 
+Result<void> read_mqtt(const ObjectReader& r, AgentConfig& c);
+
 Result<void> read_globals(const ObjectReader& r, const Environment& env, AgentConfig& c) {
     TRIB_TRY_VOID(read_paths(r, c));
     TRIB_TRY(auto ttl, r.integer("checkpointTimeToLiveDays", 1, 3650));
@@ -400,6 +412,8 @@ Result<void> read_globals(const ObjectReader& r, const Environment& env, AgentCo
     TRIB_TRY(auto verify, r.boolean("tls.verify"));
     if (verify) c.tls.verify = *verify;
 
+    TRIB_TRY_VOID(read_mqtt(r, c));
+
     TRIB_TRY(auto level, read_log_level(r, "logLevel"));
     TRIB_TRY(auto java_level, read_log_level(r, "log.level"));
     if (level && java_level) {
@@ -407,6 +421,61 @@ Result<void> read_globals(const ObjectReader& r, const Environment& env, AgentCo
     }
     if (level || java_level) c.log_level = level ? *level : *java_level;
     return detail::read_ignored(r, kIgnoredGlobal, c.notices);
+}
+
+// MQTT ids: what docs/mqtt.md allows as a topic level and a client id.
+bool valid_mqtt_id(std::string_view id) {
+    if (id.empty() || id.size() > 128) return false;
+    for (char ch : id)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-')
+            return false;
+    return true;
+}
+
+Result<void> read_mqtt(const ObjectReader& r, AgentConfig& c) {
+    MqttOptions& m = c.mqtt;
+    TRIB_TRY(auto broker, r.string("mqtt.broker"));
+    if (broker && !broker->empty()) {
+        static constexpr std::string_view schemes[] = {"tcp://", "ssl://", "mqtt://", "mqtts://"};
+        bool known = false;
+        for (auto s : schemes) known |= broker->starts_with(s) && broker->size() > s.size();
+        if (!known)
+            return r.error(errc::invalid_value, "mqtt.broker",
+                           "must be tcp://HOST:PORT or ssl://HOST:PORT, got " +
+                               detail::describe(json(*broker)));
+        m.broker = *broker;
+    }
+    TRIB_TRY(auto client, r.string("mqtt.clientId"));
+    if (client) {
+        if (!valid_mqtt_id(*client))
+            return r.error(errc::invalid_value, "mqtt.clientId",
+                           "must be 1 to 128 characters of A-Z a-z 0-9 . _ -, got " +
+                               detail::describe(json(*client)));
+        m.client_id = *client;
+    }
+    TRIB_TRY(auto user, r.string("mqtt.username"));
+    if (user) m.username = *user;
+    TRIB_TRY(auto password, r.string("mqtt.password"));
+    if (password) m.password = *password;
+    for (auto [key, field] : {std::pair{"mqtt.caFile", &m.ca_file},
+                              std::pair{"mqtt.certFile", &m.cert_file},
+                              std::pair{"mqtt.keyFile", &m.key_file}}) {
+        TRIB_TRY(auto path, r.string(key));
+        if (!path || path->empty()) continue;
+        std::string reason;
+        if (!detail::valid_absolute_path(*path, reason)) return r.error(errc::invalid_value, key, reason);
+        *field = *path;
+    }
+    if (m.cert_file.empty() != m.key_file.empty())
+        return r.error(errc::invalid_value, m.cert_file.empty() ? "mqtt.keyFile" : "mqtt.certFile",
+                       "mqtt.certFile and mqtt.keyFile go together (the device's client "
+                       "certificate and its key)");
+    TRIB_TRY(auto timeout, r.integer("mqtt.answerTimeoutMillis", 1'000, 3'600'000));
+    if (timeout) m.answer_timeout = Millis(*timeout);
+    constexpr std::string_view kCompression[] = {"zstd", "none"};
+    TRIB_TRY(auto compression, r.one_of("mqtt.compression", kCompression));
+    if (compression) m.compress = *compression == 0;
+    return {};
 }
 
 Result<void> read_flows(const ObjectReader& r, AgentConfig& c) {
@@ -429,6 +498,20 @@ Result<void> read_flows(const ObjectReader& r, AgentConfig& c) {
                             ")");
         }
         shares += flow.spool_max_bytes.value_or(0);
+        if (flow.sink == Sink::mqtt) {
+            auto at = std::string(r.file_name()) + ": " + detail::index_path("flows", i) + ".sink: ";
+            if (c.mqtt.broker.empty())
+                return fail(errc::missing_key, at + "\"mqtt\" needs mqtt.broker");
+            if (flow.destination != Destination::kinesis)
+                return fail(errc::invalid_value,
+                            at + "\"mqtt\" delivers to Kinesis streams (kinesisStream), not to "
+                                 "Firehose");
+            if (!valid_mqtt_id(c.device_id))
+                return fail(errc::invalid_value,
+                            at + "\"mqtt\" needs a deviceId of 1 to 128 characters of "
+                                 "A-Z a-z 0-9 . _ - (it is a topic level), got \"" +
+                                c.device_id + "\"");
+        }
         c.flows.push_back(std::move(flow));
     }
     if (shares > c.spool_max_bytes) {

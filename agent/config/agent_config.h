@@ -94,6 +94,17 @@ struct TlsOptions {
     bool verify = true;
 };
 
+// The MQTT transport (docs/mqtt.md), for flows with "sink": "mqtt".
+struct MqttOptions {
+    std::string broker;     // "tcp://host:1883" or "ssl://host:8883"; empty: no MQTT
+    std::string client_id;  // empty: the device id
+    std::string username, password;
+    std::string ca_file;               // empty: tls.caFile, else the system store
+    std::string cert_file, key_file;   // this device's client certificate (mutual TLS)
+    Millis answer_timeout{30'000};     // resend a batch that has no answer by then
+    bool compress = true;              // zstd, when it saves bytes
+};
+
 struct FlowConfig {
     // Identity. `id` is the Kinesis Agent's: "kinesis:<stream>:<pattern>" or
     // "fh:<stream>:<pattern>"; a metrics flow uses "metrics" as its pattern.
@@ -170,6 +181,7 @@ struct AgentConfig {
     std::string device_id;                                                // default: the hostname
     std::optional<HostPort> status_listen = HostPort{"127.0.0.1", 4568};  // nullopt: disabled
     TlsOptions tls;
+    MqttOptions mqtt;
     log::Level log_level = log::Level::info;
 
     std::vector<FlowConfig> flows;     // in file order; at least one

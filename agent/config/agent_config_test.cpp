@@ -119,6 +119,51 @@ TEST(AgentConfig, EveryGlobalKeyIsParsed) {
 
 // awsdocs/amazon-kinesis-data-streams-developer-guide, writing-with-agents.md, "Monitor
 // Multiple File Directories and Write to Multiple Streams", as published.
+TEST(AgentConfig, MqttKeysAreParsedWithTheirDefaults) {
+    AgentConfig d = parse_ok(doc(""));
+    EXPECT_EQ(d.mqtt.broker, "");
+    EXPECT_EQ(d.mqtt.answer_timeout, 30'000ms);
+    EXPECT_TRUE(d.mqtt.compress);
+    AgentConfig c = parse_ok(doc(R"(
+        "mqtt.broker": "ssl://broker.lan:8883", "mqtt.clientId": "pi-7",
+        "mqtt.username": "u", "mqtt.password": "p", "mqtt.caFile": "/etc/tributary/ca.pem",
+        "mqtt.certFile": "/etc/tributary/pi.crt", "mqtt.keyFile": "/etc/tributary/pi.key",
+        "mqtt.answerTimeoutMillis": 5000, "mqtt.compression": "none",)",
+                                 R"(, "sink": "mqtt")"));
+    EXPECT_EQ(c.mqtt.broker, "ssl://broker.lan:8883");
+    EXPECT_EQ(c.mqtt.client_id, "pi-7");
+    EXPECT_EQ(c.mqtt.username, "u");
+    EXPECT_EQ(c.mqtt.password, "p");
+    EXPECT_EQ(c.mqtt.ca_file, "/etc/tributary/ca.pem");
+    EXPECT_EQ(c.mqtt.cert_file, "/etc/tributary/pi.crt");
+    EXPECT_EQ(c.mqtt.key_file, "/etc/tributary/pi.key");
+    EXPECT_EQ(c.mqtt.answer_timeout, 5000ms);
+    EXPECT_FALSE(c.mqtt.compress);
+    EXPECT_EQ(c.flows[0].sink, Sink::mqtt);
+}
+
+TEST(AgentConfig, MqttMistakesNameTheKey) {
+    EXPECT_EQ(parse_error(doc(R"("mqtt.broker": "http://broker:1883",)")).message.rfind(
+                  "agent.json: mqtt.broker: must be tcp://HOST:PORT or ssl://HOST:PORT", 0),
+              0u);
+    EXPECT_EQ(parse_error(doc(R"("mqtt.broker": "tcp://b:1883", "mqtt.certFile": "/c.pem",)"))
+                  .message,
+              "agent.json: mqtt.certFile: mqtt.certFile and mqtt.keyFile go together (the "
+              "device's client certificate and its key)");
+    EXPECT_EQ(parse_error(doc("", R"(, "sink": "mqtt")")).message,
+              "agent.json: flows[0].sink: \"mqtt\" needs mqtt.broker");
+    EXPECT_NE(parse_error(doc(R"("mqtt.broker": "tcp://b:1883", "deviceId": "kitchen@pi",)",
+                              R"(, "sink": "mqtt")"))
+                  .message.find("flows[0].sink: \"mqtt\" needs a deviceId"),
+              std::string::npos);
+    EXPECT_NE(parse_error(R"({"mqtt.broker": "tcp://b:1883", "flows": [{"filePattern": "/a",
+                             "deliveryStream": "d", "sink": "mqtt"}]})")
+                  .message.find("not to Firehose"),
+              std::string::npos);
+    EXPECT_NE(parse_error(doc(R"("mqtt.clientId": "a/b",)")).message.find("mqtt.clientId"),
+              std::string::npos);
+}
+
 TEST(AgentConfig, AwsDocsMultiFlowExampleIsAcceptedAsIs) {
     AgentConfig c = parse_ok(R"({
     "cloudwatch.emitMetrics": true,
