@@ -1,18 +1,17 @@
 #include "agent/engine/engine.h"
 
 #include <chrono>
+#include <map>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/buffer/spool.h"
 #include "agent/engine/flow.h"
-#include "agent/engine/lanes.h"
 #include "agent/engine/status_server.h"
 #include "agent/processors/processor.h"
-#include "agent/sinks/https/sink.h"
-#include "agent/sources/metrics/metrics.h"
-#include "agent/sources/tail/tail.h"
+#include "agent/sinks/sink.h"
+#include "agent/sources/source.h"
 #include "shared/log/log.h"
 
 namespace tributary::agent::engine {
@@ -26,77 +25,6 @@ uint64_t wall_ms() {
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
 }
-
-// ---- sources ----------------------------------------------------------------------------------
-
-class TailSource : public Source {
-public:
-    TailSource(std::unique_ptr<sources::tail::Tail> tail, std::string key_prefix)
-        : tail_(std::move(tail)), prefix_(std::move(key_prefix)) {}
-
-    Result<std::vector<SourceBatch>> read(size_t max_records, size_t max_bytes) override {
-        TRIB_TRY(auto batches, tail_->read(max_records, max_bytes));
-        // Tail is not thread-safe and the status endpoint runs on its own thread: the reader
-        // (this thread) publishes a snapshot of the per-file figures after every read.
-        {
-            auto stats = tail_->stats();
-            std::lock_guard lk(mu_);
-            stats_ = std::move(stats);
-        }
-        std::vector<SourceBatch> out;
-        out.reserve(batches.size());
-        for (auto& b : batches) {
-            SourceBatch s;
-            s.records = std::move(b.records);
-            s.checkpoint_key = prefix_ + b.file_key;
-            if (!b.finished) s.checkpoint_value = b.position.encode();
-            s.truncated = b.truncated;
-            out.push_back(std::move(s));
-        }
-        return out;
-    }
-    int wait_fd() const override { return tail_->wait_fd(); }
-    milliseconds next_wakeup() const override { return tail_->next_wakeup(); }
-    void describe(nlohmann::json& out) const override {
-        std::lock_guard lk(mu_);
-        for (const auto& f : stats_)
-            out.push_back({{"path", f.path},
-                           {"offset", f.offset},
-                           {"size", f.size},
-                           {"bytes_behind", f.size > f.offset ? f.size - f.offset : 0}});
-    }
-
-private:
-    std::unique_ptr<sources::tail::Tail> tail_;
-    std::string prefix_;
-    mutable std::mutex mu_;
-    std::vector<sources::tail::Tail::FileStats> stats_;
-};
-
-class MetricsSource : public Source {
-public:
-    explicit MetricsSource(std::unique_ptr<sources::metrics::Metrics> m) : m_(std::move(m)) {}
-
-    Result<std::vector<SourceBatch>> read(size_t, size_t) override {
-        std::vector<SourceBatch> out;
-        auto now = std::chrono::steady_clock::now();
-        if (now < due_) return out;
-        due_ = now + m_->interval();
-        SourceBatch b;
-        b.records.push_back(m_->sample(wall_ms()));
-        out.push_back(std::move(b));
-        return out;
-    }
-    milliseconds next_wakeup() const override {
-        auto left = std::chrono::duration_cast<milliseconds>(due_ - std::chrono::steady_clock::now());
-        return std::max(left, milliseconds(1));
-    }
-    void describe(nlohmann::json&) const override {}
-
-private:
-    std::unique_ptr<sources::metrics::Metrics> m_;
-    std::chrono::steady_clock::time_point due_{};
-};
 
 // ---- spool ------------------------------------------------------------------------------------
 
@@ -148,128 +76,57 @@ private:
     buffer::Spool& s_;
 };
 
-// ---- sink -------------------------------------------------------------------------------------
-
-SendStatus status_of(sinks::https::Status s) {
-    switch (s) {
-        case sinks::https::Status::ok: return SendStatus::ok;
-        case sinks::https::Status::retry: return SendStatus::retry;
-        case sinks::https::Status::fatal: return SendStatus::fatal;
-    }
-    return SendStatus::retry;
-}
-
-SendFn send_fn(std::shared_ptr<sinks::https::Sink> sink, std::string producer_id) {
-    return [sink = std::move(sink), producer_id = std::move(producer_id)](
-               std::string_view stream, std::span<const OutRecord> records, std::string_view queue,
-               uint64_t sequence) {
-        std::vector<sinks::https::OutRecord> out;
-        out.reserve(records.size());
-        for (const auto& r : records) out.push_back({r.partition_key, r.data});
-        auto r = sink->put(stream, out, {producer_id, std::string(queue), sequence});
-        SendOutcome o;
-        o.status = status_of(r.status);
-        o.throttled = r.throttled;
-        o.error = std::move(r.error);
-        for (const auto& rec : r.records) {
-            o.records.push_back(status_of(rec.status));
-            if (rec.status != sinks::https::Status::ok && o.error.empty())
-                o.error = rec.error_code + ": " + rec.error_message;
-        }
-        return o;
-    };
-}
-
-// The stream's open shards as hash ranges, for the flow's lanes.
-ShardsFn shards_fn(std::shared_ptr<sinks::https::Sink> sink) {
-    return [sink = std::move(sink)](std::string_view stream) -> Result<std::vector<HashRange>> {
-        TRIB_TRY(auto shards, sink->list_shards(stream));
-        std::vector<HashRange> out;
-        for (const auto& s : shards) {
-            auto start = parse_hash_key(s.starting_hash_key), end = parse_hash_key(s.ending_hash_key);
-            if (!start || !end)
-                return fail(sinks::https::errc::list_shards_failed,
-                            "shard " + s.shard_id + " has a hash key range out of bounds");
-            out.push_back({*start, *end});
-        }
-        return out;
-    };
-}
-
-std::string metric_group_names(const std::vector<cfg::MetricGroup>& groups,
-                               std::vector<std::string>& out) {
-    for (auto g : groups) out.emplace_back(cfg::to_string(g));
-    return {};
-}
-
 }  // namespace
 
 struct Engine::Impl {
     cfg::AgentConfig config;
     std::unique_ptr<buffer::Spool> spool;
     std::unique_ptr<SpoolAdapter> spool_port;
+    // One transport per sink kind that a flow names, shared by those flows.
+    std::map<cfg::Sink, std::unique_ptr<sinks::Transport>> transports;
     std::vector<std::unique_ptr<Flow>> flows;
     std::unique_ptr<StatusServer> status_server;
     uint64_t started_ms = wall_ms();
     std::once_flag stopped;
 
-    Result<std::unique_ptr<Flow>> make_flow(const cfg::FlowConfig& f,
-                                            std::shared_ptr<sinks::https::Sink> sink);
+    Result<std::unique_ptr<Flow>> make_flow(const cfg::FlowConfig& f);
+    std::string agent_counters() const;
 };
 
-Result<std::unique_ptr<Flow>> Engine::Impl::make_flow(const cfg::FlowConfig& f,
-                                                      std::shared_ptr<sinks::https::Sink> sink) {
-    std::unique_ptr<Source> source;
-    if (f.source == cfg::Source::file) {
-        sources::tail::Options o;
-        o.pattern = f.file_pattern;
-        o.start_at_beginning = f.initial_position == cfg::InitialPosition::start_of_file;
-        if (!f.multi_line_start_pattern.empty()) o.multi_line_start_pattern = f.multi_line_start_pattern;
-        o.skip_header_lines = static_cast<size_t>(f.skip_header_lines);
-        if (!f.file_footer_pattern.empty()) o.file_footer_pattern = f.file_footer_pattern;
-        o.truncated_record_terminator = f.truncated_record_terminator;
-        // The record limit includes the partition key for Kinesis (an MD5 hex or a number:
-        // 32 bytes at most); keep clear of it.
-        o.max_record_bytes = static_cast<size_t>(f.max_record_size_bytes()) - 256;
-        o.poll_interval = f.min_time_between_file_polls;
-        o.rescan_interval = f.max_time_between_file_tracker_refresh;
-        std::string prefix = "tail/" + f.id + "/";
-        TRIB_TRY(auto saved, spool->checkpoints(prefix));
-        std::vector<sources::tail::Position> restored;
-        for (const auto& [key, value] : saved) {
-            auto p = sources::tail::Position::decode(value);
-            if (p) restored.push_back(std::move(*p));
-            else TRIB_LOG(warn, "checkpoint_unreadable").kv("key", key).kv("error", p.error().message);
-        }
-        TRIB_TRY(auto tail, sources::tail::Tail::open(std::move(o), std::move(restored)));
-        source = std::make_unique<TailSource>(std::move(tail), prefix);
-    } else {
-        sources::metrics::Options o;
-        o.interval = f.metrics_interval;
-        metric_group_names(f.metrics, o.groups);
-        o.device_id = config.device_id;
-        o.hostname = cfg::Environment::from_process().hostname;
-        // The "agent" group: the agent's own totals (flows are all built before any starts).
-        o.agent_counters = [this] {
-            uint64_t read = 0, sent = 0, failed = 0, dropped = 0, spool_records = 0, spool_bytes = 0;
-            for (const auto& fl : flows) {
-                auto st = fl->status();
-                read += st.value("records_read", uint64_t(0));
-                sent += st.value("records_sent", uint64_t(0));
-                failed += st.value("records_failed", uint64_t(0));
-                dropped += st.value("records_dropped", uint64_t(0));
-                spool_records += st.value("spool_records", uint64_t(0));
-                spool_bytes += st.value("spool_bytes", uint64_t(0));
-            }
-            return nlohmann::json{{"flows", flows.size()},          {"records_read", read},
-                                  {"records_sent", sent},           {"records_failed", failed},
-                                  {"records_dropped", dropped},     {"spool_records", spool_records},
-                                  {"spool_bytes", spool_bytes},     {"uptime_ms", wall_ms() - started_ms}}
-                .dump();
-        };
-        TRIB_TRY(auto m, sources::metrics::Metrics::create(std::move(o)));
-        source = std::make_unique<MetricsSource>(std::move(m));
+// The "agent" group of a metrics flow: the agent's own totals (flows are all built before any
+// starts).
+std::string Engine::Impl::agent_counters() const {
+    uint64_t read = 0, sent = 0, failed = 0, dropped = 0, spool_records = 0, spool_bytes = 0;
+    for (const auto& fl : flows) {
+        auto st = fl->status();
+        read += st.value("records_read", uint64_t(0));
+        sent += st.value("records_sent", uint64_t(0));
+        failed += st.value("records_failed", uint64_t(0));
+        dropped += st.value("records_dropped", uint64_t(0));
+        spool_records += st.value("spool_records", uint64_t(0));
+        spool_bytes += st.value("spool_bytes", uint64_t(0));
     }
+    return nlohmann::json{{"flows", flows.size()},          {"records_read", read},
+                          {"records_sent", sent},           {"records_failed", failed},
+                          {"records_dropped", dropped},     {"spool_records", spool_records},
+                          {"spool_bytes", spool_bytes},     {"uptime_ms", wall_ms() - started_ms}}
+        .dump();
+}
+
+Result<std::unique_ptr<Flow>> Engine::Impl::make_flow(const cfg::FlowConfig& f) {
+    const sources::SourceDescriptor* source_kind = sources::find_source(f.source);
+    const sinks::SinkDescriptor* sink_kind = sinks::find_sink(f.sink);
+    if (!source_kind || !sink_kind)
+        return fail(std::make_error_code(std::errc::not_supported),
+                    "flow " + f.id + ": this build has no " +
+                        (source_kind ? "sink \"" + std::string(cfg::to_string(f.sink))
+                                     : std::string("source \"")) +
+                        "\"");
+    sources::SourceContext sctx{
+        config, f,
+        [this](std::string_view prefix) { return spool->checkpoints(prefix); },
+        [this] { return agent_counters(); }};
+    TRIB_TRY(auto source, source_kind->make(sctx));
 
     Transform transform;
     if (!f.data_processing_options.empty()) {
@@ -294,6 +151,12 @@ Result<std::unique_ptr<Flow>> Engine::Impl::make_flow(const cfg::FlowConfig& f,
                                                                  : buffer::FullPolicy::block;
     if (limits.max_bytes) spool->set_limits(f.id, limits);
 
+    auto& transport = transports[f.sink];
+    if (!transport) {
+        TRIB_TRY(transport, sink_kind->make(sinks::SinkContext{config, spool->producer_id()}));
+    }
+    TRIB_TRY(auto delivery, transport->delivery(f));
+
     FlowSpec spec;
     spec.id = f.id;
     spec.stream = f.stream;
@@ -309,10 +172,8 @@ Result<std::unique_ptr<Flow>> Engine::Impl::make_flow(const cfg::FlowConfig& f,
     spec.max_lanes = static_cast<size_t>(f.max_in_flight_batches);
     spec.max_record_bytes = static_cast<size_t>(f.max_record_size_bytes());
     spec.limit_includes_key = f.destination == cfg::Destination::kinesis;
-    ShardsFn shards = f.destination == cfg::Destination::kinesis ? shards_fn(sink) : ShardsFn{};
     return std::make_unique<Flow>(std::move(spec), std::move(source), std::move(transform),
-                                  *spool_port, send_fn(std::move(sink), spool->producer_id()),
-                                  std::move(shards));
+                                  *spool_port, std::move(delivery.send), std::move(delivery.shards));
 }
 
 Result<std::unique_ptr<Engine>> Engine::start(const cfg::AgentConfig& config) {
@@ -328,31 +189,8 @@ Result<std::unique_ptr<Engine>> Engine::start(const cfg::AgentConfig& config) {
     TRIB_TRY(impl->spool, buffer::Spool::open(so));
     impl->spool_port = std::make_unique<SpoolAdapter>(*impl->spool);
 
-    // One sink per destination API; flows share it.
-    std::shared_ptr<sinks::https::Sink> kinesis, firehose;
-    auto sink_for = [&](cfg::Destination d) -> Result<std::shared_ptr<sinks::https::Sink>> {
-        auto& slot = d == cfg::Destination::kinesis ? kinesis : firehose;
-        if (slot) return slot;
-        sinks::https::Options o;
-        o.api = d == cfg::Destination::kinesis ? sinks::https::Api::kinesis : sinks::https::Api::firehose;
-        o.endpoint = d == cfg::Destination::kinesis ? config.kinesis_endpoint : config.firehose_endpoint;
-        o.region = d == cfg::Destination::kinesis ? config.kinesis_region : config.firehose_region;
-        o.credentials.access_key_id = config.credentials.access_key_id;
-        o.credentials.secret_access_key = config.credentials.secret_access_key;
-        o.credentials.session_token = config.credentials.session_token;
-        o.ca_file = config.tls.ca_file;
-        o.verify_tls = config.tls.verify;
-        o.connect_timeout = config.connection_timeout;
-        o.request_timeout = config.socket_timeout;
-        o.user_agent = config.user_agent_override.value_or(
-            (config.user_agent.empty() ? "" : config.user_agent + " ") + "tributary-agent/0.1");
-        TRIB_TRY(auto s, sinks::https::Sink::create(std::move(o)));
-        slot = std::shared_ptr<sinks::https::Sink>(std::move(s));
-        return slot;
-    };
     for (const auto& f : config.flows) {
-        TRIB_TRY(auto sink, sink_for(f.destination));
-        TRIB_TRY(auto flow, impl->make_flow(f, std::move(sink)));
+        TRIB_TRY(auto flow, impl->make_flow(f));
         impl->flows.push_back(std::move(flow));
     }
     std::unique_ptr<Engine> engine(new Engine(std::move(impl)));

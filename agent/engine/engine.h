@@ -1,7 +1,7 @@
 #pragma once
-// Engine: the running agent. Opens the spool, builds one Flow per configured flow (a tail or
-// metrics source, its processors, an HTTPS sink to Kinesis or Firehose), and serves the local
-// status endpoint.
+// Engine: the running agent. Opens the spool, builds one Flow per configured flow (a source and
+// a sink from their lists, agent/sources/source.h and agent/sinks/sink.h, with the flow's
+// processors), and serves the local status endpoint.
 //
 // Lifecycle: start() opens everything and starts every flow; stop() stops reading at once,
 // gives the senders up to the configured shutdown timeout to deliver what is spooled, and

@@ -6,19 +6,6 @@
 
 namespace tributary::agent::engine {
 
-std::optional<uint128> parse_hash_key(std::string_view decimal) {
-    if (decimal.empty() || decimal.size() > 39) return std::nullopt;
-    constexpr uint128 max = ~uint128(0);
-    uint128 v = 0;
-    for (char c : decimal) {
-        if (c < '0' || c > '9') return std::nullopt;
-        unsigned d = static_cast<unsigned>(c - '0');
-        if (v > (max - d) / 10) return std::nullopt;
-        v = v * 10 + d;
-    }
-    return v;
-}
-
 uint128 hash_of(std::string_view partition_key) {
     auto md5 = crypto::md5_bytes(partition_key);
     uint128 v = 0;

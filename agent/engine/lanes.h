@@ -24,8 +24,6 @@
 
 namespace tributary::agent::engine {
 
-// Parses a Kinesis hash key (decimal, 0..2^128-1). nullopt when it is not one.
-std::optional<uint128> parse_hash_key(std::string_view decimal);
 // The hash key Kinesis gives a partition key: MD5 as a big-endian 128-bit number.
 uint128 hash_of(std::string_view partition_key);
 

@@ -104,6 +104,20 @@ struct HashRange {
     uint128 start = 0, end = 0;
     bool operator==(const HashRange&) const = default;
 };
+// Parses a Kinesis hash key (decimal, 0..2^128-1). nullopt when it is not one.
+inline std::optional<uint128> parse_hash_key(std::string_view decimal) {
+    if (decimal.empty() || decimal.size() > 39) return std::nullopt;
+    constexpr uint128 max = ~uint128(0);
+    uint128 v = 0;
+    for (char c : decimal) {
+        if (c < '0' || c > '9') return std::nullopt;
+        unsigned d = static_cast<unsigned>(c - '0');
+        if (v > (max - d) / 10) return std::nullopt;
+        v = v * 10 + d;
+    }
+    return v;
+}
+
 // The open shards of `stream` (empty: the destination has no shards, as Firehose). Errors: any
 // failure to ask; the flow then keeps one lane.
 using ShardsFn = std::function<Result<std::vector<HashRange>>(std::string_view stream)>;

@@ -1,0 +1,45 @@
+// The source and sink lists: every kind agent/config accepts has exactly one descriptor, named
+// as agent.json spells it, with its keys declared.
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "agent/sinks/sink.h"
+#include "agent/sources/source.h"
+
+namespace tributary::agent {
+namespace {
+
+TEST(ComponentList, EverySourceKindHasOneDescriptorWithItsKeys) {
+    std::set<std::string_view> names;
+    for (const auto* d : sources::source_list()) {
+        EXPECT_TRUE(names.insert(d->name).second) << d->name;
+        EXPECT_FALSE(d->description.empty()) << d->name;
+        EXPECT_FALSE(d->keys.empty()) << d->name;
+        EXPECT_NE(d->make, nullptr) << d->name;
+        for (const auto& k : d->keys) EXPECT_FALSE(k.name.empty()) << d->name;
+    }
+    for (auto kind : {config::Source::file, config::Source::metrics}) {
+        const auto* d = sources::find_source(kind);
+        ASSERT_NE(d, nullptr);
+        EXPECT_EQ(d->kind, kind);
+    }
+    EXPECT_EQ(sources::find_source(config::Source::file)->name, "file");
+    EXPECT_EQ(sources::find_source(config::Source::metrics)->name, "metrics");
+}
+
+TEST(ComponentList, EverySinkHasOneDescriptorNamedAsInAgentJson) {
+    std::set<std::string_view> names;
+    for (const auto* d : sinks::sink_list()) {
+        EXPECT_TRUE(names.insert(d->name).second) << d->name;
+        EXPECT_EQ(config::to_string(d->kind), d->name);
+        EXPECT_FALSE(d->description.empty()) << d->name;
+        EXPECT_FALSE(d->keys.empty()) << d->name;
+        EXPECT_EQ(sinks::find_sink(d->kind), d);
+    }
+    EXPECT_NE(sinks::find_sink(config::Sink::https), nullptr);
+}
+
+}  // namespace
+}  // namespace tributary::agent
