@@ -211,7 +211,9 @@ Result<void> read_batching(const ObjectReader& r, std::vector<std::string>& noti
         add_notice(notices, r, "partitionKeyOption",
                    "ignored: Firehose records have no partition key");
     }
-    TRIB_TRY(auto age, r.integer("maxBufferAgeMillis", 1'000, 900'000));
+    // The Kinesis Agent's minimum is 1000; Tributary goes down to 1 ms for low-latency flows
+    // (the spool, not a timer, is what keeps the data).
+    TRIB_TRY(auto age, r.integer("maxBufferAgeMillis", 1, 900'000));
     if (age) f.max_buffer_age = Millis(*age);
     TRIB_TRY(auto records, r.integer("maxBufferSizeRecords", 1, 500));
     if (records) f.max_buffer_size_records = *records;

@@ -143,10 +143,10 @@ TEST(FlowConfig, MetricsKeyInAFileFlowIsAConflict) {
 TEST(FlowConfig, RangeErrorHasTheDocumentedShape) {
     Error e = parse_error(flows(R"([{"filePattern": "/a", "kinesisStream": "s"},
                                     {"filePattern": "/b", "kinesisStream": "s",
-                                     "maxBufferAgeMillis": 50}])"));
+                                     "maxBufferAgeMillis": 0}])"));
     EXPECT_EQ(e.code, errc::out_of_range);
     EXPECT_EQ(e.message,
-              "agent.json: flows[1].maxBufferAgeMillis: must be between 1000 and 900000, got 50");
+              "agent.json: flows[1].maxBufferAgeMillis: must be between 1 and 900000, got 0");
 }
 
 TEST(FlowConfig, NumericStringsAreAcceptedForIntegers) {
@@ -195,8 +195,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Boundary{"k", "maxInFlightBatches", "1", true},
                       Boundary{"k", "maxInFlightBatches", "64", true},
                       Boundary{"k", "maxInFlightBatches", "65", false},
-                      Boundary{"k", "maxBufferAgeMillis", "999", false},
-                      Boundary{"k", "maxBufferAgeMillis", "1000", true},
+                      Boundary{"k", "maxBufferAgeMillis", "0", false},
+                      Boundary{"k", "maxBufferAgeMillis", "1", true},
                       Boundary{"k", "maxBufferAgeMillis", "900000", true},
                       Boundary{"k", "maxBufferAgeMillis", "900001", false},
                       Boundary{"k", "maxBufferSizeRecords", "0", false},
