@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "collector/api/batch_headers.h"
 #include "collector/api/errc.h"
 #include "collector/api/errors.h"
 #include "collector/api/handlers.h"
@@ -156,6 +157,11 @@ HttpReply Api::handle(const HttpExchange& req) {
         auto who = aws::verify(areq, lookup, std::chrono::system_clock::now());
         if (!who) return error_reply(who.error(), format, reply_ct);
     }
+    // The batch headers are judged by the handler, after the body (docs/agent-delivery.md).
+    Result<std::optional<store::BatchKey>> batch_key;
+    if (target == "Kinesis_20131202.PutRecords")
+        batch_key = parse_batch_key(req.header(kProducerIdHeader), req.header(kFlowHeader),
+                                    req.header(kBatchSequenceHeader));
     // 9-11. Body, validation, action.
     auto started = std::chrono::steady_clock::now();
     OpStats& st = stats_[op_index];
@@ -170,6 +176,7 @@ HttpReply Api::handle(const HttpExchange& req) {
     if (format == Format::json && target == "Kinesis_20131202.PutRecords" &&
         req.body.capacity() >= req.body.size() + 64) {
         Context ctx(store_, options_, iterators_);
+        ctx.batch_key = batch_key;
         if (auto fast = put_records_fast(ctx, req.body)) {
             account(fast->has_value());
             if (!*fast) return error_reply(fast->error(), format, reply_ct);
@@ -187,6 +194,7 @@ HttpReply Api::handle(const HttpExchange& req) {
     }
     Result<json> out = body ? [&]() -> Result<json> {
         Context ctx(store_, options_, iterators_);
+        ctx.batch_key = batch_key;
         try {
             return handler(ctx, Input(*body, format));
         } catch (const std::exception& e) {

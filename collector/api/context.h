@@ -34,6 +34,9 @@ public:
     const ApiOptions& options;
     const IteratorCodec& iterators;
     BufferPool* reply_buffers = nullptr;  // where a large answer may take its string from
+    // PutRecords' X-Tributary-* headers (batch_headers.h): nullopt without them, an error when
+    // they are malformed. Handlers report that error only once the body has passed validation.
+    Result<std::optional<store::BatchKey>> batch_key;
 
     // Reads StreamName and/or StreamARN (either is enough; both must agree) into `v`'s
     // clauses; returns the stream name, or nullopt when neither was usable.

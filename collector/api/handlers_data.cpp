@@ -159,10 +159,13 @@ Result<json> put_records(Context& ctx, const Input& in) {
     if (total > kMaxRequestBytes)
         return fail(errc::invalid_argument,
                     "Records size exceeds 10 MB limit: " + std::to_string(total) + " bytes.");
-    TRIB_TRY(auto out, ctx.store.put_records(*name, entries));
+    TRIB_TRY(auto batch, ctx.batch_key);
+    TRIB_TRY(auto out, ctx.store.put_records(*name, entries, batch ? &*batch : nullptr));
+    // A replayed batch is rendered from the same outcomes as the original, so its answer is
+    // the same bytes (put_records_fast writes this very text).
     json results = json::array();
     size_t failed = 0;
-    for (const auto& o : out) {
+    for (const auto& o : out.outcomes) {
         if (o.ok) {
             results.push_back({{"SequenceNumber", o.sequence_number},
                                {"ShardId", store::ShardId(o.shard).to_string()}});
@@ -175,8 +178,7 @@ Result<json> put_records(Context& ctx, const Input& in) {
         }
     }
     json r = {{"FailedRecordCount", failed}, {"Records", std::move(results)}};
-    if (auto m = ctx.store.find(*name); m && m->encryption_type == "KMS")
-        r["EncryptionType"] = "KMS";
+    if (out.encrypted) r["EncryptionType"] = "KMS";
     return r;
 }
 

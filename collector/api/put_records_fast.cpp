@@ -119,14 +119,23 @@ std::optional<Result<std::string>> put_records_fast(Context& ctx, std::string_vi
                            a.substr(s.data_off, s.data_len)});
     }
 
-    auto out = ctx.store.put_records(stream, entries);
+    if (!ctx.batch_key) return Result<std::string>(tl::unexpected(ctx.batch_key.error()));
+    const auto& batch = *ctx.batch_key;
+    auto out = ctx.store.put_records(stream, entries, batch ? &*batch : nullptr);
     if (!out) return Result<std::string>(tl::unexpected(out.error()));
+    // The members in the generic handler's (nlohmann's sorted) order, so that both paths answer
+    // a batch, and its replay, with the same bytes.
+    const auto& outcomes = out->outcomes;
     size_t failed = 0;
+    for (const auto& o : outcomes) failed += !o.ok;
     std::string reply;
-    reply.reserve(40 + out->size() * 110);
-    reply += "{\"Records\":[";
-    for (size_t i = 0; i < out->size(); ++i) {
-        const auto& o = (*out)[i];
+    reply.reserve(60 + outcomes.size() * 110);
+    reply += out->encrypted ? "{\"EncryptionType\":\"KMS\",\"FailedRecordCount\":"
+                            : "{\"FailedRecordCount\":";
+    reply += std::to_string(failed);
+    reply += ",\"Records\":[";
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+        const auto& o = outcomes[i];
         if (i) reply += ',';
         if (o.ok) {
             reply += "{\"SequenceNumber\":\"";
@@ -135,7 +144,6 @@ std::optional<Result<std::string>> put_records_fast(Context& ctx, std::string_vi
             append_shard_id(reply, o.shard);
             reply += "\"}";
         } else {
-            ++failed;
             // Messages are built by the store from validated names: no JSON escaping needed.
             reply += "{\"ErrorCode\":\"";
             reply += o.error == store::errc::provisioned_throughput_exceeded
@@ -146,10 +154,7 @@ std::optional<Result<std::string>> put_records_fast(Context& ctx, std::string_vi
             reply += "\"}";
         }
     }
-    reply += "],\"FailedRecordCount\":";
-    reply += std::to_string(failed);
-    if (meta && meta->encryption_type == "KMS") reply += ",\"EncryptionType\":\"KMS\"";
-    reply += '}';
+    reply += "]}";
     return Result<std::string>(std::move(reply));
 }
 

@@ -38,6 +38,10 @@ constexpr Option kOptions[] = {
     {"shard_limit", Type::integer, "account-wide open shard quota (default 500, as AWS)"},
     {"max_shards", Type::integer,
      "shards kept at once, open and closed within retention; one LMDB database each (1024)"},
+    {"producer_ttl_ms", Type::integer,
+     "keep a producer's dedup entry this long unused, at least its stream's retention (86400000)"},
+    {"producer_max_entries", Type::integer,
+     "producer dedup entries kept; beyond it the least recently stored go (100000)"},
     {"threads", Type::integer, "HTTP worker threads, the bound on requests in flight (64)"},
     {"io_threads", Type::integer, "HTTP socket threads; 0 = one per core, at least 2 (0)"},
     {"log_level", Type::string, "debug, info, warn or error"},
@@ -121,6 +125,11 @@ Result<void> apply(Config& c, const Option& o, const json& v, const std::string&
         else if (k == "max_shards") {
             if (n < 1 || n > 100'000) return config_error(where, k, "must be 1..100000");
             c.store.max_shards = static_cast<uint32_t>(n);
+        }
+        else if (k == "producer_ttl_ms") c.store.producer_ttl_ms = n;
+        else if (k == "producer_max_entries") {
+            if (n < 1) return config_error(where, k, "must be at least 1");
+            c.store.producer_max_entries = static_cast<uint64_t>(n);
         }
         else if (k == "threads") c.server.threads = static_cast<size_t>(std::max<int64_t>(n, 4));
         else if (k == "io_threads") c.server.io_threads = static_cast<size_t>(std::min<int64_t>(n, 64));

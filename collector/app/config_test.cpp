@@ -41,4 +41,20 @@ TEST(CollectorConfig, CredentialFlagsEnableSigV4) {
     EXPECT_FALSE(load_config({"--access-key-id", "AKID"}));
 }
 
+TEST(CollectorConfig, ProducerDedupLimitsComeFromFileAndFlags) {
+    std::string path = testing::TempDir() + "collector-config-producers.json";
+    std::ofstream(path) << R"({"producer_ttl_ms": 3600000})";
+    auto c = load_config({"--config", path, "--producer-max-entries", "500"});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->store.producer_ttl_ms, 3'600'000);
+    EXPECT_EQ(c->store.producer_max_entries, 500u);
+    auto defaults = load_config({});
+    ASSERT_TRUE(defaults);
+    EXPECT_EQ(defaults->store.producer_ttl_ms, 86'400'000);
+    EXPECT_EQ(defaults->store.producer_max_entries, 100'000u);
+    auto zero = load_config({"--producer-max-entries", "0"});
+    ASSERT_FALSE(zero);
+    EXPECT_NE(zero.error().message.find("producer_max_entries"), std::string::npos);
+}
+
 }  // namespace tributary::collector::app

@@ -99,8 +99,11 @@ Result<void> ShardStore::init() {
                         " holds storage format 1 (one `records` database); this collector "
                         "reads format " + std::string(kFormatVersion) +
                         " (docs/storage.md). Move it aside to start afresh.");
+    // `producers` and `producer_times` came after format 2 was fixed; they are created when
+    // missing, and an older collector ignores them, so the format number stays.
     for (auto [name, dbi] : {std::pair{"streams", &streams_db_}, std::pair{"times", &times_db_},
-                             std::pair{"meta", &meta_db_}}) {
+                             std::pair{"meta", &meta_db_}, std::pair{"producers", &producers_db_},
+                             std::pair{"producer_times", &producer_times_db_}}) {
         auto d = lmdb::open_db(*txn, name);
         if (!d) return fail(errc::internal_failure, d.error().message);
         *dbi = *d;
@@ -218,6 +221,9 @@ Result<void> ShardStore::load() {
             slots_[slot] = SlotUse::orphan;
             orphans_.push_back(slot);
         }
+    TRIB_TRY(uint64_t producers, producer_count(*txn));
+    producer_stats_.entries = producers;
+    producer_scan_from_.clear();
     // Nothing was written: the commit only keeps the database handles open for everyone.
     if (auto c = txn->commit(); !c) return fail(errc::internal_failure, c.error().message);
     std::unique_lock lk(pub_mu_);
@@ -574,7 +580,10 @@ void ShardStore::maintenance() {
                 return trim_stream(txn, *en, now);
             });
     }
-    if (trim_due) last_trim_ms_ = now;
+    if (trim_due) {
+        last_trim_ms_ = now;
+        work.push_back([this, now](lmdb::Txn& txn) { return purge_producers(txn, now); });
+    }
     if (!orphans_.empty())
         work.push_back([this](lmdb::Txn& txn) { return purge_some(txn); });
     if (work.empty()) return;

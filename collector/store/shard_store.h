@@ -13,7 +13,13 @@
 // Reads run on the caller's thread in LMDB read transactions and never block or are blocked
 // by the writer. Metadata is published as immutable StreamMeta snapshots after each commit.
 // All public functions are thread-safe.
+//
+// Producer deduplication (docs/agent-delivery.md): a put with a BatchKey is checked against the
+// key's dedup entry on the writer thread, inside the put's own nested transaction, and the entry
+// is replaced in that same transaction, so a crash keeps both the records and the entry or
+// neither, and two puts with one key are serialised by the single writer.
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -56,6 +62,11 @@ struct StoreOptions {
     // LMDB database, and LMDB's per-transaction cost grows with the number of databases.
     uint32_t max_shards = 1024;
     uint32_t on_demand_stream_limit = 50;
+    // Producer dedup entries unused for this long are dropped (never before their stream's
+    // retention period has passed, see docs/agent-delivery.md "Retention").
+    int64_t producer_ttl_ms = 24 * 3'600'000;
+    // At most this many dedup entries; beyond it the least recently stored are evicted.
+    uint64_t producer_max_entries = 100'000;
     std::function<uint64_t()> clock;  // epoch ms; defaults to the system clock
 };
 
@@ -72,6 +83,23 @@ struct PutOutcome {
     std::string sequence_number;  // sequence.to_string(), formatted off the writer thread
     errc error = errc::internal_failure;  // when !ok
     std::string error_message;
+};
+
+// The identity of an idempotent batch (docs/agent-delivery.md): who sent it, in which flow,
+// with which number. HTTP carries it in the X-Tributary-* headers, MQTT in its payload.
+struct BatchKey {
+    std::array<uint8_t, 16> producer{};
+    std::string flow;  // decoded, 1..1024 bytes
+    uint64_t sequence = 0;
+};
+
+struct PutBatchResult {
+    std::vector<PutOutcome> outcomes;  // one per entry, in order
+    // The outcomes are the stored answer of an earlier batch with the same key; nothing was
+    // written.
+    bool replayed = false;
+    // The stream had KMS encryption when the batch was stored (the answer's EncryptionType).
+    bool encrypted = false;
 };
 
 struct StoredRecord {
@@ -110,6 +138,8 @@ struct CreateStreamArgs {
     int max_record_kib = 1024;
     int warm_throughput_mibps = 0;
 };
+
+struct ProducerEntry;  // producer_codec.h
 
 class ShardStore {
 public:
@@ -151,6 +181,18 @@ public:
     // call fails only for resource_not_found or internal_failure (nothing written then).
     Result<std::vector<PutOutcome>> put_records(std::string_view name,
                                                 std::span<const PutEntry> entries);
+    // As put_records(), deduplicated by `key` when it is not null (docs/agent-delivery.md,
+    // "Collector rules"): a number above the key's entry (or no entry) stores the records and
+    // replaces the entry in the same nested transaction; the entry's own number with the same
+    // stream and record count returns the stored outcomes with `replayed` and writes nothing.
+    // Errors, besides put_records()'s (which leave the entry unchanged):
+    //   invalid_argument "batch sequence N of flow F was already used for a different batch"
+    //     (the entry's number, another stream or record count),
+    //   invalid_argument "batch sequence N of flow F is below the last accepted M",
+    //   validation when key->flow is empty or longer than 1024 bytes.
+    // An entry whose stream has been deleted counts as absent.
+    Result<PutBatchResult> put_records(std::string_view name, std::span<const PutEntry> entries,
+                                       const BatchKey* key);
 
     // Reads up to `limit` records / `max_bytes` of data from `from_index` on. Errors:
     // provisioned_throughput_exceeded (read limits), internal_failure.
@@ -174,7 +216,7 @@ public:
     // both on its own schedule).
     Result<void> run_maintenance();
 
-    // Prometheus text for the per-stream and per-shard counters.
+    // Prometheus text for the per-stream and per-shard counters and the dedup figures.
     void render_metrics(std::string& out) const;
     std::shared_ptr<ShardCounters> counters(uint32_t stream_id, uint32_t shard) const;
 
@@ -224,12 +266,36 @@ private:
     Result<std::optional<lmdb::Cursor>> shard_cursor(lmdb::Txn& txn, const StreamMeta& m,
                                                      const ShardMeta& s) const;
     Result<Effect> advance_status(lmdb::Txn& txn, const Entry& e, uint64_t now);
+    // Appends `entries` to their shards (the core of a put); fills `out`.
+    Result<Effect> append_records(lmdb::Txn& txn, Entry* e, std::span<const PutEntry> entries,
+                                  const std::vector<HashKey>& keys, std::vector<PutOutcome>& out);
+
+    // Producer dedup (producers.cpp), writer thread.
+    enum class Verdict { store, replay, reused, stale };
+    // Judges a batch by `pkey`'s entry; `prior` is set to the entry whenever one exists (its
+    // stream may be gone: then the verdict is `store`).
+    Result<Verdict> judge_batch(lmdb::Txn& txn, std::string_view pkey, const BatchKey& key,
+                                std::string_view stream, size_t count,
+                                std::optional<ProducerEntry>& prior);
+    // Replaces `pkey`'s entry (and its time index key) and evicts over the cap.
+    Result<Effect> write_producer_entry(lmdb::Txn& txn, std::string_view pkey,
+                                        const ProducerEntry& entry,
+                                        std::optional<uint64_t> old_stored_ms);
+    // Drops expired entries and entries over the cap, a bounded number per pass.
+    Result<Effect> purge_producers(lmdb::Txn& txn, uint64_t now);
+    // Deletes the oldest entries (other than `keep`) while more than `cap` exist, at most
+    // `budget`; returns how many it deleted.
+    Result<size_t> evict_oldest(lmdb::Txn& txn, uint64_t cap, size_t budget, std::string_view keep);
+    Result<uint64_t> producer_count(lmdb::Txn& txn) const;
+    bool stream_live(uint32_t id, std::string_view name);
+    void render_producer_metrics(std::string& out) const;
 
     std::string not_found(std::string_view name) const;
 
     StoreOptions opts_;
     lmdb::Env env_;
-    MDB_dbi streams_db_ = 0, times_db_ = 0, meta_db_ = 0;
+    MDB_dbi streams_db_ = 0, times_db_ = 0, meta_db_ = 0, producers_db_ = 0,
+            producer_times_db_ = 0;
     // Slot databases by slot number; 0 = not created yet. Written by the writer (never closed
     // once open), read by any thread for slots of published shards.
     std::unique_ptr<std::atomic<MDB_dbi>[]> slot_dbi_;
@@ -242,6 +308,7 @@ private:
     std::vector<SlotUse> slots_;  // by slot number, one per database created
     std::vector<uint32_t> orphans_;
     uint64_t last_trim_ms_ = 0;
+    std::string producer_scan_from_;  // where the next expiry pass resumes (producer_times key)
     std::atomic<bool> force_trim_{false};
 
     // Published snapshots.
@@ -253,6 +320,13 @@ private:
     mutable std::map<uint64_t, std::shared_ptr<ShardCounters>> counters_;
     std::mutex read_mu_;
     std::map<uint64_t, std::pair<TokenBucket, TokenBucket>> read_buckets_;
+
+    // Dedup figures (render_metrics).
+    struct ProducerStats {
+        std::atomic<uint64_t> stored{0}, replayed{0}, reused{0}, stale{0}, expired{0},
+            evicted{0}, stream_deleted{0}, entries{0};
+    };
+    ProducerStats producer_stats_;
 
     std::mutex q_mu_;
     std::condition_variable q_cv_;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/store/producer_codec.h"
 #include "collector/store/record_codec.h"
 #include "collector/store/shard_store.h"
 #include "shared/log/log.h"
@@ -13,98 +14,163 @@ namespace tributary::collector::store {
 
 Result<std::vector<PutOutcome>> ShardStore::put_records(std::string_view name,
                                                         std::span<const PutEntry> entries) {
-    std::vector<PutOutcome> out(entries.size());
+    TRIB_TRY(auto r, put_records(name, entries, nullptr));
+    return std::move(r.outcomes);
+}
+
+Result<PutBatchResult> ShardStore::put_records(std::string_view name,
+                                               std::span<const PutEntry> entries,
+                                               const BatchKey* key) {
+    if (key && (key->flow.empty() || key->flow.size() > 1024))
+        return fail(errc::validation, "the flow of a batch key must have 1 to 1024 bytes");
+    PutBatchResult res;
+    res.outcomes.resize(entries.size());
     // Hashing and formatting happen on the caller's thread; the writer, which every put in
     // the process goes through, only routes, copies and indexes.
     std::vector<HashKey> keys(entries.size());
     for (size_t i = 0; i < entries.size(); ++i)
         keys[i] = entries[i].explicit_hash_key ? *entries[i].explicit_hash_key
                                                : HashKey::of_partition_key(entries[i].partition_key);
+    std::string pkey = key ? producer_key(*key) : std::string();
+    Verdict verdict = Verdict::store;
+    std::optional<ProducerEntry> prior;
     auto r = submit([&](lmdb::Txn& txn) -> Result<Effect> {
         TRIB_TRY(Entry * e, live_entry(name));
-        const StreamMeta& m = *e->meta;
-        // Each shard appends to its own database: MDB_APPEND fills pages completely and never
-        // splits one in the middle of the tree.
-        struct Touched {
-            ShardRuntime rt;
-            lmdb::Cursor cur;
-        };
-        std::map<uint32_t, Touched> touched;
-        uint64_t now = now_ms();
-        for (size_t i = 0; i < entries.size(); ++i) {
-            const PutEntry& pe = entries[i];
-            const ShardMeta* shard = m.route(keys[i]);
-            TRIB_ASSERT(shard, "open shards must cover the whole hash-key space");
-            auto it = touched.find(shard->index);
-            if (it == touched.end()) {
-                auto cur = lmdb::Cursor::open(txn, slot_dbi_[shard->slot].load());
-                if (!cur) return fail(errc::internal_failure, cur.error().message);
-                it = touched.try_emplace(shard->index, Touched{e->runtime.at(shard->index),
-                                                               std::move(*cur)})
-                         .first;
-            }
-            ShardRuntime& rt = it->second.rt;
-            PutOutcome& o = out[i];
-            o = PutOutcome{};
-            o.shard = shard->index;
-            if (opts_.throughput_limits) {
-                double bytes = double(pe.data.size() + pe.partition_key.size());
-                if (!rt.records.try_take(1, now) || !rt.bytes.try_take(bytes, now)) {
-                    o.error = errc::provisioned_throughput_exceeded;
-                    o.error_message = "Rate exceeded for shard " + shard->id().to_string() +
-                                      " in stream " + m.name + " under account " +
-                                      opts_.account_id + ".";
-                    counters(m.id, shard->index)->write_throttled++;
-                    continue;
-                }
-            }
-            uint64_t index = rt.next_index++;
-            uint64_t arrival = std::max(now, rt.last_arrival_ms);
-            bool new_second = rt.last_arrival_ms == 0 || arrival / 1000 != rt.last_arrival_ms / 1000;
-            rt.last_arrival_ms = arrival;
-            IndexKey k(index);
-            // MDB_RESERVE: LMDB hands back the space and the record is encoded straight into
-            // the page, saving a copy of every record.
-            MDB_val kv = lmdb::val(k.view());
-            MDB_val vv{kRecordHeaderSize + pe.partition_key.size() + pe.data.size(), nullptr};
-            if (int rc = mdb_cursor_put(it->second.cur.get(), &kv, &vv, MDB_APPEND | MDB_RESERVE);
-                rc)
-                return fail(errc::internal_failure,
-                            std::string("mdb_cursor_put: ") + mdb_strerror(rc));
-            encode_record(arrival, pe.partition_key, pe.data, static_cast<char*>(vv.mv_data));
-            if (new_second) {
-                TimeKey tk(shard->slot, arrival / 1000);
-                char iv[8];
-                lmdb::put_be64(iv, index);
-                if (auto p = lmdb::put(txn, times_db_, tk.view(), std::string_view(iv, 8)); !p)
-                    return fail(errc::internal_failure, p.error().message);
-            }
-            o.ok = true;
-            o.sequence = shard->sequence(index, arrival / 1000);
+        res.encrypted = e->meta->encryption_type == "KMS";
+        if (!key) return append_records(txn, e, entries, keys, res.outcomes);
+        // The entry is read here, on the writer, in this job's transaction: it sees every
+        // earlier put of the same key, committed or earlier in this very batch.
+        TRIB_TRY(verdict, judge_batch(txn, pkey, *key, name, entries.size(), prior));
+        if (verdict == Verdict::replay) {
+            res.outcomes = prior->outcomes;
+            res.encrypted = prior->encrypted;
+            res.replayed = true;
+            return Effect{};
         }
-        // The cursors close here, before the transaction ends; only the runtimes live on.
-        std::vector<std::pair<uint32_t, ShardRuntime>> runtimes;
-        for (auto& [ix, t] : touched) runtimes.emplace_back(ix, t.rt);
-        return Effect([this, e, runtimes = std::move(runtimes), &entries, &out, id = m.id] {
-            for (const auto& [ix, rt] : runtimes) e->runtime[ix] = rt;
-            std::map<uint32_t, std::pair<uint64_t, uint64_t>> per_shard;  // records, bytes
-            for (size_t i = 0; i < entries.size(); ++i) {
-                if (!out[i].ok) continue;
-                auto& [records, bytes] = per_shard[out[i].shard];
-                ++records;
-                bytes += entries[i].data.size();
-            }
-            for (const auto& [shard, rb] : per_shard) {
-                auto c = counters(id, shard);
-                c->incoming_records += rb.first;
-                c->incoming_bytes += rb.second;
-            }
+        if (verdict != Verdict::store) return Effect{};  // answered below, after the batch
+        TRIB_TRY(Effect appended, append_records(txn, e, entries, keys, res.outcomes));
+        ProducerEntry fresh;
+        fresh.sequence = key->sequence;
+        fresh.stream_id = e->meta->id;
+        fresh.stored_ms = now_ms();
+        fresh.encrypted = res.encrypted;
+        fresh.stream = std::string(name);
+        fresh.flow = key->flow;
+        fresh.outcomes = res.outcomes;
+        std::optional<uint64_t> old_ms;
+        if (prior) old_ms = prior->stored_ms;
+        TRIB_TRY(Effect recorded, write_producer_entry(txn, pkey, fresh, old_ms));
+        return Effect([appended = std::move(appended), recorded = std::move(recorded)] {
+            if (appended) appended();
+            if (recorded) recorded();
         });
     });
     if (!r) return tl::unexpected(r.error());
-    for (auto& o : out)
+    if (key) {
+        std::string flow = printable_flow(key->flow);
+        switch (verdict) {
+            case Verdict::store: producer_stats_.stored++; break;
+            case Verdict::replay: producer_stats_.replayed++; break;
+            case Verdict::reused:
+                producer_stats_.reused++;
+                return fail(errc::invalid_argument,
+                            "batch sequence " + std::to_string(key->sequence) + " of flow " +
+                                flow + " was already used for a different batch");
+            case Verdict::stale:
+                producer_stats_.stale++;
+                return fail(errc::invalid_argument,
+                            "batch sequence " + std::to_string(key->sequence) + " of flow " +
+                                flow + " is below the last accepted " +
+                                std::to_string(prior->sequence));
+        }
+    }
+    for (auto& o : res.outcomes)
         if (o.ok) o.sequence_number = o.sequence.to_string();
-    return out;
+    return res;
+}
+
+// Routes each entry to its open shard and appends it there; per-record throttling becomes an
+// outcome. The effect moves the shards' runtimes forward and counts the records.
+Result<ShardStore::Effect> ShardStore::append_records(lmdb::Txn& txn, Entry* e,
+                                                      std::span<const PutEntry> entries,
+                                                      const std::vector<HashKey>& keys,
+                                                      std::vector<PutOutcome>& out) {
+    const StreamMeta& m = *e->meta;
+    // Each shard appends to its own database: MDB_APPEND fills pages completely and never
+    // splits one in the middle of the tree.
+    struct Touched {
+        ShardRuntime rt;
+        lmdb::Cursor cur;
+    };
+    std::map<uint32_t, Touched> touched;
+    uint64_t now = now_ms();
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const PutEntry& pe = entries[i];
+        const ShardMeta* shard = m.route(keys[i]);
+        TRIB_ASSERT(shard, "open shards must cover the whole hash-key space");
+        auto it = touched.find(shard->index);
+        if (it == touched.end()) {
+            auto cur = lmdb::Cursor::open(txn, slot_dbi_[shard->slot].load());
+            if (!cur) return fail(errc::internal_failure, cur.error().message);
+            it = touched.try_emplace(shard->index, Touched{e->runtime.at(shard->index),
+                                                           std::move(*cur)})
+                     .first;
+        }
+        ShardRuntime& rt = it->second.rt;
+        PutOutcome& o = out[i];
+        o = PutOutcome{};
+        o.shard = shard->index;
+        if (opts_.throughput_limits) {
+            double bytes = double(pe.data.size() + pe.partition_key.size());
+            if (!rt.records.try_take(1, now) || !rt.bytes.try_take(bytes, now)) {
+                o.error = errc::provisioned_throughput_exceeded;
+                o.error_message = "Rate exceeded for shard " + shard->id().to_string() +
+                                  " in stream " + m.name + " under account " +
+                                  opts_.account_id + ".";
+                counters(m.id, shard->index)->write_throttled++;
+                continue;
+            }
+        }
+        uint64_t index = rt.next_index++;
+        uint64_t arrival = std::max(now, rt.last_arrival_ms);
+        bool new_second = rt.last_arrival_ms == 0 || arrival / 1000 != rt.last_arrival_ms / 1000;
+        rt.last_arrival_ms = arrival;
+        IndexKey k(index);
+        // MDB_RESERVE: LMDB hands back the space and the record is encoded straight into
+        // the page, saving a copy of every record.
+        MDB_val kv = lmdb::val(k.view());
+        MDB_val vv{kRecordHeaderSize + pe.partition_key.size() + pe.data.size(), nullptr};
+        if (int rc = mdb_cursor_put(it->second.cur.get(), &kv, &vv, MDB_APPEND | MDB_RESERVE); rc)
+            return fail(errc::internal_failure, std::string("mdb_cursor_put: ") + mdb_strerror(rc));
+        encode_record(arrival, pe.partition_key, pe.data, static_cast<char*>(vv.mv_data));
+        if (new_second) {
+            TimeKey tk(shard->slot, arrival / 1000);
+            char iv[8];
+            lmdb::put_be64(iv, index);
+            if (auto p = lmdb::put(txn, times_db_, tk.view(), std::string_view(iv, 8)); !p)
+                return fail(errc::internal_failure, p.error().message);
+        }
+        o.ok = true;
+        o.sequence = shard->sequence(index, arrival / 1000);
+    }
+    // The cursors close here, before the transaction ends; only the runtimes live on.
+    std::vector<std::pair<uint32_t, ShardRuntime>> runtimes;
+    for (auto& [ix, t] : touched) runtimes.emplace_back(ix, t.rt);
+    return Effect([this, e, runtimes = std::move(runtimes), entries, &out, id = m.id] {
+        for (const auto& [ix, rt] : runtimes) e->runtime[ix] = rt;
+        std::map<uint32_t, std::pair<uint64_t, uint64_t>> per_shard;  // records, bytes
+        for (size_t i = 0; i < entries.size(); ++i) {
+            if (!out[i].ok) continue;
+            auto& [records, bytes] = per_shard[out[i].shard];
+            ++records;
+            bytes += entries[i].data.size();
+        }
+        for (const auto& [shard, rb] : per_shard) {
+            auto c = counters(id, shard);
+            c->incoming_records += rb.first;
+            c->incoming_bytes += rb.second;
+        }
+    });
 }
 
 Result<ReadResult> ShardStore::read(const StreamMeta& m, const ShardMeta& s, uint64_t from,
@@ -311,6 +377,7 @@ Result<ShardStore::Effect> ShardStore::purge_some(lmdb::Txn& txn) {
 }
 
 void ShardStore::render_metrics(std::string& out) const {
+    render_producer_metrics(out);
     std::map<uint32_t, std::shared_ptr<const StreamMeta>> by_id;
     for (const auto& m : list()) by_id[m->id] = m;
     std::lock_guard lk(counters_mu_);
