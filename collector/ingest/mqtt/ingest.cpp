@@ -293,23 +293,25 @@ Result<std::unique_ptr<Ingest>> Ingest::start(store::ShardStore& store, IngestOp
         impl->client = std::make_unique<::mqtt::async_client>(o.broker, o.client_id, create,
                                                               nullptr);
 
-        auto builder = ::mqtt::connect_options_builder()
-                           .mqtt_version(MQTTVERSION_5)
-                           .clean_start(false)
-                           .keep_alive_interval(std::chrono::seconds(o.keep_alive_s))
-                           .connect_timeout(std::chrono::duration_cast<std::chrono::seconds>(
-                               o.connect_timeout))
-                           .automatic_reconnect(false)
-                           .properties({
-                               {::mqtt::property::SESSION_EXPIRY_INTERVAL,
-                                static_cast<int32_t>(o.session_expiry_s)},
-                               {::mqtt::property::RECEIVE_MAXIMUM,
-                                static_cast<int32_t>(o.queue_capacity)},
-                               {::mqtt::property::MAXIMUM_PACKET_SIZE,
-                                static_cast<int32_t>(kMaxPacketBytes)},
-                           });
-        if (!o.username.empty()) builder.user_name(o.username);
-        if (!o.password.empty()) builder.password(o.password);
+        // Set on the member itself, not built and copied: Paho C++ 1.2's connect_options copy
+        // can leave the C struct pointing at the source's properties (a crash in
+        // MQTTProperties_copy inside connect() once the builder's temporary is gone).
+        ::mqtt::connect_options& c = impl->connect_options;
+        c.set_mqtt_version(MQTTVERSION_5);
+        c.set_clean_start(false);
+        c.set_keep_alive_interval(static_cast<int>(o.keep_alive_s));
+        c.set_connect_timeout(
+            static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(o.connect_timeout)
+                                 .count()));
+        c.set_automatic_reconnect(false);
+        ::mqtt::properties props;
+        props.add({::mqtt::property::SESSION_EXPIRY_INTERVAL,
+                   static_cast<int32_t>(o.session_expiry_s)});
+        props.add({::mqtt::property::RECEIVE_MAXIMUM, static_cast<int32_t>(o.queue_capacity)});
+        props.add({::mqtt::property::MAXIMUM_PACKET_SIZE, static_cast<int32_t>(kMaxPacketBytes)});
+        c.set_properties(std::move(props));
+        if (!o.username.empty()) c.set_user_name(o.username);
+        if (!o.password.empty()) c.set_password(o.password);
         if (is_tls(o.broker)) {
             ::mqtt::ssl_options ssl;
             if (!o.ca_file.empty()) ssl.set_trust_store(o.ca_file);
@@ -322,9 +324,8 @@ Result<std::unique_ptr<Ingest>> Ingest::start(store::ShardStore& store, IngestOp
             ssl.set_error_handler([broker = o.broker](const std::string& msg) {
                 TRIB_LOG(warn, "mqtt_tls_error").kv("broker", broker).kv("error", msg);
             });
-            builder.ssl(std::move(ssl));
+            c.set_ssl(std::move(ssl));
         }
-        impl->connect_options = builder.finalize();
 
         Impl* self = impl.get();
         impl->client->set_message_callback(
