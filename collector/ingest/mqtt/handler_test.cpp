@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <filesystem>
 
 namespace tributary::collector::ingest::mqtt {
@@ -41,7 +42,8 @@ protected:
 
     // A batch of `n` records "r<i>" under partition keys "pk<i>", flow "app", sequence `seq`.
     static std::string batch(uint64_t seq, size_t n = 2, std::string_view ehk = {}) {
-        static std::vector<std::string> keep;  // BatchRecord holds views
+        // BatchRecord holds views: a deque never moves its strings (short ones live inline).
+        static std::deque<std::string> keep;
         wire::BatchHeader h;
         for (size_t i = 0; i < 16; ++i) h.producer_id[i] = static_cast<uint8_t>(i * 0x11);
         h.flow = "app";

@@ -102,6 +102,10 @@ struct Ingest::Impl {
     void process(const ::mqtt::const_message_ptr& msg);
     void supervise();
     bool connect_and_subscribe();
+    bool is_stopping() const {
+        std::lock_guard lock(conn_mu);
+        return stopping;
+    }
     void stop();
 };
 
@@ -183,9 +187,15 @@ bool Ingest::Impl::connect_and_subscribe() {
     try {
         auto wait = opts.connect_timeout + Ms(5'000);
         auto tok = client->connect(connect_options);
-        if (!tok->wait_for(wait)) {
-            TRIB_LOG(warn, "mqtt_connect_failed").kv("broker", opts.broker).kv("error", "timeout");
-            return false;
+        // In slices, so a SIGTERM during a broker outage does not wait out the connect timeout.
+        auto deadline = Clock::now() + wait;
+        while (!tok->wait_for(Ms(100))) {
+            if (is_stopping() || Clock::now() >= deadline) {
+                TRIB_LOG(warn, "mqtt_connect_failed")
+                    .kv("broker", opts.broker)
+                    .kv("error", is_stopping() ? "stopping" : "timeout");
+                return false;
+            }
         }
         bool session_present = tok->get_connect_response().is_session_present();
         auto sub = client->subscribe(subscription, 1);
