@@ -1,5 +1,6 @@
 // tributary-collector: parses arguments, loads the configuration, opens the store, serves the
-// Kinesis API until SIGTERM/SIGINT, then shuts down cleanly (listeners closed, writer drained).
+// Kinesis API (and, with mqtt_broker, takes MQTT requests) until SIGTERM/SIGINT, then shuts
+// down cleanly (MQTT ingest drained and disconnected, listeners closed, writer drained).
 
 #include <csignal>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include "collector/api/api.h"
 #include "collector/api/http_server.h"
 #include "collector/app/config.h"
+#include "collector/ingest/mqtt/ingest.h"
 #include "collector/store/shard_store.h"
 #include "shared/log/log.h"
 
@@ -43,6 +45,18 @@ int main(int argc, char** argv) {
             TRIB_LOG(error, "api_init_failed").kv("error", api.error().message);
             return 1;
         }
+        std::unique_ptr<collector::ingest::mqtt::Ingest> mqtt;
+        if (!config->mqtt.broker.empty()) {
+            auto started = collector::ingest::mqtt::Ingest::start(**store, config->mqtt);
+            if (!started) {
+                TRIB_LOG(error, "mqtt_ingest_failed").kv("error", started.error().message);
+                return 1;
+            }
+            mqtt = std::move(*started);
+            config->server.extra_metrics = [&mqtt](std::string& out) {
+                mqtt->render_metrics(out);
+            };
+        }
         auto server = collector::api::HttpServer::start(**api, **store, config->server);
         if (!server) {
             TRIB_LOG(error, "listen_failed").kv("error", server.error().message);
@@ -51,15 +65,20 @@ int main(int argc, char** argv) {
         TRIB_LOG(info, "collector_started")
             .kv("data_dir", config->store.data_dir)
             .kv("sync", config->store.sync ? "on" : "off")
-            .kv("sigv4", config->api.credentials.empty() ? "off" : "on");
+            .kv("sigv4", config->api.credentials.empty() ? "off" : "on")
+            .kv("mqtt", config->mqtt.broker.empty() ? "off" : config->mqtt.broker);
         int sig = 0;
         do {
             sigwait(&signals, &sig);
             if (sig == SIGHUP) TRIB_LOG(info, "sighup_ignored").kv("reason", "restart to reload");
         } while (sig == SIGHUP);
         TRIB_LOG(info, "collector_stopping").kv("signal", sig);
+        // Stop taking MQTT requests first; those taken are stored and answered. The object
+        // lives until the server is gone: /metrics still reads its counters.
+        if (mqtt) mqtt->stop();
         (*server)->stop();
         server->reset();
+        mqtt.reset();
         store->reset();  // drains the writer: every acknowledged write is already on disk
         TRIB_LOG(info, "collector_stopped");
         return 0;

@@ -276,6 +276,7 @@ private:
                 std::string out;
                 shared_.store.render_metrics(out);
                 shared_.api.render_metrics(out);
+                if (shared_.options.extra_metrics) shared_.options.extra_metrics(out);
                 reply_ = text_reply(200, std::move(out), "text/plain; version=0.0.4");
             } else {
                 HttpExchange ex;

@@ -19,6 +19,7 @@
 // stops accepting, closes idle connections, lets the requests in flight be answered (at most
 // 30 s), then joins every thread. Not copyable; stop() is called from one thread.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ struct ServerOptions {
     size_t max_body_bytes = 16 << 20;  // a 10 MiB record base64-encodes to ~13.4 MiB
     size_t threads = 64;               // workers: the bound on requests in flight
     size_t io_threads = 0;             // socket threads; 0 = one per core, at least 2
+    // Appends more Prometheus text to GET /metrics (modules above the API, e.g. the MQTT
+    // ingest, whose counters the API cannot include). Called on a worker thread.
+    std::function<void(std::string&)> extra_metrics;
 };
 
 class HttpServer {

@@ -44,6 +44,18 @@ constexpr Option kOptions[] = {
      "producer dedup entries kept; beyond it the least recently stored go (100000)"},
     {"threads", Type::integer, "HTTP worker threads, the bound on requests in flight (64)"},
     {"io_threads", Type::integer, "HTTP socket threads; 0 = one per core, at least 2 (0)"},
+    {"mqtt_broker", Type::string,
+     "MQTT broker URI for the MQTT ingest (tcp://HOST:1883, ssl://HOST:8883); empty = off"},
+    {"mqtt_client_id", Type::string,
+     "MQTT client id, stable per collector process (tributary-collector-<hostname>)"},
+    {"mqtt_share_group", Type::string,
+     "shared subscription group: $share/<group>/tributary/v1/+/put/+ (tributary)"},
+    {"mqtt_ca_file", Type::string, "PEM CA file the broker's certificate must chain to"},
+    {"mqtt_cert_file", Type::string, "PEM client certificate for mTLS to the broker"},
+    {"mqtt_key_file", Type::string, "PEM private key of mqtt_cert_file"},
+    {"mqtt_username", Type::string, "MQTT username (optional)"},
+    {"mqtt_password", Type::string, "MQTT password (optional; prefer the config file to a flag)"},
+    {"mqtt_workers", Type::integer, "MQTT ingest threads calling the store (4)"},
     {"log_level", Type::string, "debug, info, warn or error"},
     {"credentials", Type::credentials,
      "list of {access_key_id, secret_access_key}; when set, SigV4 is required"},
@@ -99,6 +111,14 @@ Result<void> apply(Config& c, const Option& o, const json& v, const std::string&
         else if (k == "tls_cert") c.server.tls_cert_file = s;
         else if (k == "tls_key") c.server.tls_key_file = s;
         else if (k == "region") c.store.region = c.api.region = s;
+        else if (k == "mqtt_broker") c.mqtt.broker = s;
+        else if (k == "mqtt_client_id") c.mqtt.client_id = s;
+        else if (k == "mqtt_share_group") c.mqtt.share_group = s;
+        else if (k == "mqtt_ca_file") c.mqtt.ca_file = s;
+        else if (k == "mqtt_cert_file") c.mqtt.cert_file = s;
+        else if (k == "mqtt_key_file") c.mqtt.key_file = s;
+        else if (k == "mqtt_username") c.mqtt.username = s;
+        else if (k == "mqtt_password") c.mqtt.password = s;
         else if (k == "account_id") {
             if (s.size() != 12 || s.find_first_not_of("0123456789") != std::string::npos)
                 return config_error(where, k, "expected 12 digits");
@@ -132,6 +152,10 @@ Result<void> apply(Config& c, const Option& o, const json& v, const std::string&
             c.store.producer_max_entries = static_cast<uint64_t>(n);
         }
         else if (k == "threads") c.server.threads = static_cast<size_t>(std::max<int64_t>(n, 4));
+        else if (k == "mqtt_workers") {
+            if (n < 1 || n > 256) return config_error(where, k, "must be 1..256");
+            c.mqtt.workers = static_cast<size_t>(n);
+        }
         else if (k == "io_threads") c.server.io_threads = static_cast<size_t>(std::min<int64_t>(n, 64));
     } else {
         if (!v.is_array()) return config_error(where, k, "expected a list of objects");

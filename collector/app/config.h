@@ -8,6 +8,7 @@
 
 #include "collector/api/api.h"
 #include "collector/api/http_server.h"
+#include "collector/ingest/mqtt/ingest.h"
 #include "collector/store/shard_store.h"
 #include "shared/result.h"
 
@@ -17,6 +18,7 @@ struct Config {
     store::StoreOptions store;
     api::ApiOptions api;
     api::ServerOptions server;
+    ingest::mqtt::IngestOptions mqtt;  // mqtt.broker empty = MQTT ingest off
     std::string log_level = "info";
 };
 

@@ -57,4 +57,32 @@ TEST(CollectorConfig, ProducerDedupLimitsComeFromFileAndFlags) {
     EXPECT_NE(zero.error().message.find("producer_max_entries"), std::string::npos);
 }
 
+TEST(CollectorConfig, MqttOptionsReachTheIngest) {
+    std::string path = testing::TempDir() + "collector-config-mqtt.json";
+    std::ofstream(path) << R"({"mqtt_broker": "ssl://broker:8883", "mqtt_share_group": "g",
+        "mqtt_ca_file": "/ca.pem", "mqtt_cert_file": "/c.pem", "mqtt_key_file": "/k.pem",
+        "mqtt_username": "u", "mqtt_password": "p", "mqtt_workers": 8})";
+    auto c = load_config({"--config", path, "--mqtt-client-id", "collector-a"});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->mqtt.broker, "ssl://broker:8883");
+    EXPECT_EQ(c->mqtt.client_id, "collector-a");
+    EXPECT_EQ(c->mqtt.share_group, "g");
+    EXPECT_EQ(c->mqtt.ca_file, "/ca.pem");
+    EXPECT_EQ(c->mqtt.cert_file, "/c.pem");
+    EXPECT_EQ(c->mqtt.key_file, "/k.pem");
+    EXPECT_EQ(c->mqtt.username, "u");
+    EXPECT_EQ(c->mqtt.password, "p");
+    EXPECT_EQ(c->mqtt.workers, 8u);
+}
+
+TEST(CollectorConfig, MqttIsOffByDefault) {
+    auto c = load_config({});
+    ASSERT_TRUE(c);
+    EXPECT_TRUE(c->mqtt.broker.empty());
+}
+
+TEST(CollectorConfig, MqttWorkersMustBePositive) {
+    EXPECT_FALSE(load_config({"--mqtt-workers", "0"}));
+}
+
 }  // namespace tributary::collector::app
