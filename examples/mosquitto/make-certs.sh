@@ -7,6 +7,7 @@
 # Idempotent: an existing CA, broker and collector certificate are reused; an existing device
 # certificate is never overwritten without --force. See README.md for the layout and deployment.
 set -euo pipefail
+export LC_ALL=C  # [A-Za-z] must mean ASCII letters only, whatever the caller's locale
 
 readonly COLLECTOR_CN=tributary-collector
 readonly CA_DAYS=3650   # the CA outlives every certificate it signs; rotating it means re-keying the fleet
