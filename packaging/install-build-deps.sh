@@ -7,7 +7,7 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           libzstd-dev zlib1g-dev
           awscli curl procps)
 if [[ ${1:-} == --test ]]; then
-  packages+=(libgtest-dev libgmock-dev openssl faketime)
+  packages+=(libgtest-dev libgmock-dev openssl faketime mosquitto mosquitto-clients)
   # Machines that already have node and npm (e.g. from NodeSource, whose nodejs conflicts with
   # Debian's npm) or a Python with boto3 keep theirs.
   command -v node >/dev/null || packages+=(nodejs)
