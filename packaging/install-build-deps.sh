@@ -7,7 +7,7 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           libzstd-dev zlib1g-dev libpaho-mqttpp-dev libpaho-mqtt-dev
           awscli curl procps)
 if [[ ${1:-} == --test ]]; then
-  packages+=(libgtest-dev libgmock-dev openssl faketime mosquitto)
+  packages+=(libgtest-dev libgmock-dev openssl faketime mosquitto mosquitto-clients)
   # The MQTT integration test's device (Debian's 1.6.1 speaks MQTT 5); test_mqtt.py also finds
   # it from a non-Debian python3 through /usr/lib/python3/dist-packages.
   packages+=(python3-paho-mqtt)
