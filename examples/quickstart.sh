@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Tributary quickstart: builds the collector and the agent, starts the collector on its embedded
-# defaults (LMDB under a data directory), drives it with the real AWS CLI (create a stream, put
-# records, read them back), then runs the pipeline: an application log on the "device" is
-# tailed by tributary-agent (its Kinesis Agent agent.json, a durable LMDB spool), shipped over
-# HTTP with SigV4 and read back from the stream. Stops everything on exit.
+# Tributary quickstart: builds the collector and the agent, starts Mosquitto and the collector on
+# their embedded defaults (LMDB under a data directory), drives the collector with the real AWS
+# CLI (create a stream, put records, read them back), then runs the fleet pipeline: an
+# application log on the "device" is tailed by tributary-agent (a Kinesis Agent agent.json, a
+# durable LMDB spool), shipped through the MQTT broker (binary batches, zstd, answered only
+# after the collector's fsync, exactly once) and read back from the stream with the AWS CLI.
+# Everything listens on 127.0.0.1 and stops on exit.
 #
 #   examples/quickstart.sh            (TRIB_DATA=dir to keep the data elsewhere)
 set -euo pipefail
@@ -17,24 +19,53 @@ cmake --build build -j "$(nproc)" --target tributary-collector tributary-agent
 
 data=${TRIB_DATA:-$root/quickstart-data}
 mkdir -p "$data"
-port=4567
-if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then port=4568; fi
+free_port() {  # the first of $1, $1+1, ... that nothing listens on
+  local p=$1
+  while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+port=$(free_port 4567)
 endpoint=http://127.0.0.1:$port
 log=$data/collector.log
+mqtt_port=$(free_port 18830)
+mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 
-echo "== starting the collector on $endpoint (data in $data)"
-build/collector/tributary-collector --data-dir "$data" --listen 127.0.0.1:$port 2>"$log" &
-collector=$!
+# A loopback-only broker for the quickstart; examples/mosquitto/ is the production setup
+# (mutual TLS, a certificate per device, ACLs).
+cat > "$data/mosquitto.conf" <<CONF
+listener $mqtt_port 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $data/
+log_dest stderr
+CONF
+echo "== starting Mosquitto on tcp://127.0.0.1:$mqtt_port"
+"$mosquitto_bin" -c "$data/mosquitto.conf" 2>"$data/mosquitto.log" &
+broker=$!
+collector=""
 agent=""
 cleanup() {
   if [[ -n $agent ]]; then
     kill -TERM "$agent" 2>/dev/null; wait "$agent" 2>/dev/null
     echo "== agent stopped (log: $data/agent.log)"
   fi
-  kill -TERM $collector 2>/dev/null; wait $collector 2>/dev/null
-  echo "== collector stopped (log: $log)"
+  if [[ -n $collector ]]; then
+    kill -TERM "$collector" 2>/dev/null; wait "$collector" 2>/dev/null
+    echo "== collector stopped (log: $log)"
+  fi
+  kill -TERM $broker 2>/dev/null; wait $broker 2>/dev/null
+  echo "== Mosquitto stopped (log: $data/mosquitto.log)"
 }
 trap cleanup EXIT
+for _ in $(seq 50); do
+  (exec 3<>/dev/tcp/127.0.0.1/$mqtt_port) 2>/dev/null && break
+  sleep 0.1
+done
+
+echo "== starting the collector on $endpoint (data in $data), MQTT ingest from the broker"
+build/collector/tributary-collector --data-dir "$data" --listen 127.0.0.1:$port \
+  --mqtt-broker tcp://127.0.0.1:$mqtt_port 2>"$log" &
+collector=$!
 for _ in $(seq 100); do
   curl -fs "$endpoint/health" >/dev/null 2>&1 && break
   sleep 0.1
@@ -84,7 +115,7 @@ echo "== read $total records back"
 echo "== a few of the collector's metrics ($endpoint/metrics)"
 curl -fs "$endpoint/metrics" | grep -E '^tributary_store_incoming_records_total|^tributary_api_requests_total\{operation="PutRecords?",outcome="success"\}' || true
 [[ $total -eq 5 ]] || { echo "expected 5 records, read $total" >&2; exit 1; }
-echo "== the pipeline: an application log -> tributary-agent -> $stream"
+echo "== the pipeline: an application log -> tributary-agent -> Mosquitto -> collector -> $stream"
 device=$data/device-$stream
 mkdir -p "$device/log"
 app_log=$device/log/app.log
@@ -92,23 +123,24 @@ for i in $(seq 1 200); do
   printf '192.168.1.%d - - [26/Nov/2026:10:%02d:%02d +0000] "GET /sensor/%d HTTP/1.1" 200 %d\n' \
     $((i % 250)) $((i / 60 % 60)) $((i % 60)) "$i" $((100 + i))
 done > "$app_log"
-status_port=$((port + 2))
+status_port=$(free_port $((port + 2)))
 cat > "$device/agent.json" <<JSON
 {
-  "kinesis.endpoint": "$endpoint",
-  "awsAccessKeyId": "quickstart", "awsSecretAccessKey": "quickstart",
+  "deviceId": "quickstart-device",
+  "mqtt.broker": "tcp://127.0.0.1:$mqtt_port",
   "spoolDirectory": "$device/spool",
   "statusListen": "127.0.0.1:$status_port",
   "flows": [{
     "filePattern": "$device/log/app*.log",
     "kinesisStream": "$stream",
+    "sink": "mqtt",
     "initialPosition": "START_OF_FILE",
     "maxBufferAgeMillis": 1000,
     "dataProcessingOptions": [{"optionName": "LOGTOJSON", "logFormat": "COMMONAPACHELOG"}]
   }]
 }
 JSON
-echo "   $device/agent.json: a Kinesis Agent config (200 Apache log lines, LOGTOJSON)"
+echo "   $device/agent.json: a Kinesis Agent config plus \"sink\": \"mqtt\" (200 Apache log lines, LOGTOJSON)"
 build/agent/tributary-agent --config "$device/agent.json" 2>"$data/agent.log" &
 agent=$!
 for _ in $(seq 150); do
@@ -132,5 +164,7 @@ for shard in $(k list-shards --stream-name "$stream" --query 'Shards[].ShardId' 
 done
 echo "== the stream holds $shipped log lines the agent parsed and shipped; one of them:"
 echo "   $example"
+echo "== the collector's MQTT ingest ($endpoint/metrics)"
+curl -fs "$endpoint/metrics" | grep -E '^tributary_mqtt_(batches_total|records_stored_total)' | sed 's/^/   /' || true
 [[ $shipped -eq 200 ]] || { echo "expected 200 lines from the agent, found $shipped" >&2; exit 1; }
 echo "== done: the records are on disk in $data; rerun to add another stream"
