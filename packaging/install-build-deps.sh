@@ -4,10 +4,10 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache
           liblmdb-dev lmdb-utils libpcre2-dev libcpprest-dev nlohmann-json3-dev libsimdjson-dev libexpected-dev libssl-dev
-          libzstd-dev zlib1g-dev
+          libzstd-dev zlib1g-dev libpaho-mqttpp-dev libpaho-mqtt-dev
           awscli curl procps)
 if [[ ${1:-} == --test ]]; then
-  packages+=(libgtest-dev libgmock-dev openssl faketime)
+  packages+=(libgtest-dev libgmock-dev openssl faketime mosquitto)
   # Machines that already have node and npm (e.g. from NodeSource, whose nodejs conflicts with
   # Debian's npm) or a Python with boto3 keep theirs.
   command -v node >/dev/null || packages+=(nodejs)
