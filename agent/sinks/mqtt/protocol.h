@@ -40,10 +40,9 @@ bool answer_matches(const wire::BatchAnswer& answer, size_t record_count);
 // MQTT 5 reason code (0 when none arrived), `tls_error` OpenSSL's last complaint (may be
 // empty), `what` Paho's message, `over_tls` whether the URI is ssl://. Fatal when an operator
 // must act: the broker refused our credentials, identity or protocol, the broker's certificate
-// failed verification, or the broker refused ours during the handshake (TLS 1.2). Under TLS
-// 1.3 a broker refuses a client certificate only after the handshake, and Paho then reports a
-// bare "TCP/TLS connect failure" that a network failure also gives: that stays retry, with a
-// hint to check the certificate.
+// failed verification, or the broker refused ours with a TLS alert (tls_probe() finds these;
+// Paho reports every TLS failure as a bare "TCP/TLS connect failure"). A bare failure without
+// a TLS complaint is retry (network, broker down), with a hint over TLS.
 struct ConnectFailure {
     Status status = Status::retry;
     bool throttled = false;

@@ -15,6 +15,7 @@
 
 #include "agent/sinks/mqtt/protocol.h"
 #include "agent/sinks/mqtt/sink.h"
+#include "agent/sinks/mqtt/tls_probe.h"
 #include "shared/log/log.h"
 #include "shared/wire/batch.h"
 
@@ -121,6 +122,9 @@ private:
     // Fills the options in place: Paho C++ 1.2's connect_options copy leaves the C struct
     // pointing at the source's properties, which crashed in MQTTProperties_copy once the
     // source was gone. connect() then copies from this long-lived member, which is safe.
+    // No ssl_options error handler for the same reason (its context pointer ends up at the
+    // by-value copy connect() takes, gone once connect() returns: ASan caught it);
+    // tls_probe() finds out what went wrong instead.
     void configure(::mqtt::connect_options& c) {
         c.set_mqtt_version(MQTTVERSION_5);
         c.set_clean_start(false);
@@ -145,10 +149,6 @@ private:
             ssl.set_enable_server_cert_auth(opts_.verify_tls);
             ssl.set_verify(opts_.verify_tls);  // host name / IP against the certificate
             ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_2);  // "1.2 or later" in Paho
-            ssl.set_error_handler([this](const std::string& msg) {
-                std::lock_guard lk(mu_);
-                tls_error_ = msg;
-            });
             c.set_ssl(std::move(ssl));
         }
     }
@@ -159,7 +159,6 @@ private:
         std::unique_lock lk(mu_);
         while (!stopping_) {
             state_ = State::connecting;
-            tls_error_.clear();
             lk.unlock();
             std::optional<ConnectFailure> failure = connect_once();
             lk.lock();
@@ -216,18 +215,15 @@ private:
             return std::nullopt;
         } catch (const ::mqtt::exception& e) {
             subscribed_ = false;
-            std::string tls;
-            {
-                std::lock_guard lk(mu_);
-                tls = tls_error_;
-            }
             // A refused SUBSCRIBE (the ACL) leaves a connection we cannot use.
             try {
                 if (client_->is_connected()) client_->disconnect()->wait_for(opts_.connect_timeout);
             } catch (const ::mqtt::exception&) {
             }
-            return classify_connect_failure(e.get_reason_code(), tls, e.what(),
-                                            opts_.broker_uri.starts_with("ssl://"));
+            bool over_tls = opts_.broker_uri.starts_with("ssl://");
+            std::string tls;
+            if (over_tls && e.get_reason_code() < 0x80) tls = tls_probe(opts_, opts_.connect_timeout);
+            return classify_connect_failure(e.get_reason_code(), tls, e.what(), over_tls);
         }
     }
 
@@ -298,7 +294,6 @@ private:
     ConnectFailure down_;  // why we are not connected (state_ == down)
     bool stopping_ = false;
     bool session_present_ = false;
-    std::string tls_error_;
     uint64_t next_waiter_ = 1;
     std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiters_;
     uint64_t connects_ = 0, losses_ = 0;

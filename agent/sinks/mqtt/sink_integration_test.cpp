@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "agent/sinks/mqtt/collector_double.h"
@@ -304,6 +305,21 @@ TEST_F(MqttSinkTest, BrokerRestartReconnectsResubscribesAndDeliversAgain) {
     EXPECT_GE(s.connection_losses, 1u);
 }
 
+TEST(MqttSink, PublishRefusedByTheBrokerAclIsFatal) {
+    TempDir dir("trib-mqtt-acl");
+    std::ofstream(dir.path() / "acl") << "pattern read tributary/v1/%c/ack\n"
+                                         "user tributary-collector\n";
+    MosquittoServer broker(MosquittoConfig{nullptr, false,
+                                           "acl_file " + (dir.path() / "acl").string()});
+    ASSERT_TRUE(broker.start()) << broker.log();
+    auto sink = make_sink(options_for(broker.uri()));
+    ASSERT_TRUE(wait_connected(*sink));
+    auto records = two_records();
+    SendResult r = sink->put("app", records, tag(1));
+    EXPECT_EQ(r.status, Status::fatal) << r.error;
+    EXPECT_NE(r.error.find("not authorized"), std::string::npos) << r.error;
+}
+
 // --- TLS ---
 
 class MqttSinkTlsTest : public ::testing::Test {
@@ -337,17 +353,18 @@ TEST_F(MqttSinkTlsTest, DeviceCertificateIsAcceptedAndDelivers) {
     EXPECT_EQ(r.status, Status::ok) << r.error << "\n" << broker_.log();
 }
 
-// Mosquitto refuses the missing certificate after the TLS 1.3 handshake, which Paho reports
-// like a network failure: retry (the batch stays spooled), with a hint in the error.
-TEST_F(MqttSinkTlsTest, MissingClientCertificateIsRefusedAsRetryNamingTheCertificate) {
+// A device without its certificate cannot heal by retrying: fatal, so the operator sees it.
+// Mosquitto refuses it after the TLS 1.3 handshake; tls_probe() catches the alert.
+TEST_F(MqttSinkTlsTest, MissingClientCertificateIsFatal) {
     Options o = tls_options();
     o.cert_file.clear();
     o.key_file.clear();
     auto sink = make_sink(o);
     auto records = two_records();
     SendResult r = sink->put("app", records, tag(1));
-    EXPECT_EQ(r.status, Status::retry) << r.error;
-    EXPECT_NE(r.error.find("client certificate"), std::string::npos) << r.error;
+    EXPECT_EQ(r.status, Status::fatal) << r.error;
+    EXPECT_NE(r.error.find("broker refused the TLS client certificate"), std::string::npos)
+        << r.error;
     EXPECT_FALSE(sink->stats().connected);
     EXPECT_TRUE(double_->requests().empty());
 }
