@@ -67,7 +67,8 @@ Pki::Pki(fs::path dir) : dir_(std::move(dir)), ca_(dir_ / "ca.pem") {
     std::ofstream(dir_ / "server.cnf") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
                                           "basicConstraints=CA:FALSE\n"
                                           "extendedKeyUsage=serverAuth\n";
-    ok_ = run("cd '" + dir_.string() + "' && exec >>openssl.log 2>&1 && "
+    ok_ = run("cd '" + dir_.string() +
+              "' && exec >>openssl.log 2>&1 && "
               "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
               "-keyout ca.key -out ca.pem -days 2 -subj /CN=trib-test-ca "
               "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign && "
@@ -81,12 +82,17 @@ Pki::KeyPair Pki::client(std::string_view cn) const {
     std::string name(cn);
     KeyPair kp{dir_ / ("client-" + name + ".pem"), dir_ / ("client-" + name + ".key")};
     if (fs::exists(kp.cert)) return kp;
-    std::ofstream(dir_ / "client.cnf") << "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
-    bool ok = run("cd '" + dir_.string() + "' && exec >>openssl.log 2>&1 && "
+    std::ofstream(dir_ / "client.cnf")
+        << "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
+    bool ok = run("cd '" + dir_.string() +
+                  "' && exec >>openssl.log 2>&1 && "
                   "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-                  "-keyout '" + kp.key.string() + "' -out client.csr -subj '/CN=" + name + "' && "
+                  "-keyout '" +
+                  kp.key.string() + "' -out client.csr -subj '/CN=" + name +
+                  "' && "
                   "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-                  "-out '" + kp.cert.string() + "' -days 2 -extfile client.cnf");
+                  "-out '" +
+                  kp.cert.string() + "' -days 2 -extfile client.cnf");
     if (!ok) return {};
     return kp;
 }

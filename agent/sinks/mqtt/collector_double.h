@@ -7,6 +7,8 @@
 //
 // Thread-safety: the responder runs on Paho's callback thread; the accessors lock.
 
+#include <mqtt/async_client.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -16,8 +18,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <mqtt/async_client.h>
 
 #include "shared/wire/batch.h"
 #include "tests/support/mosquitto_server.h"

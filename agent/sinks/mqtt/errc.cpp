@@ -10,9 +10,12 @@ public:
     const char* name() const noexcept override { return "mqtt_sink"; }
     std::string message(int v) const override {
         switch (static_cast<errc>(v)) {
-            case errc::invalid_option: return "invalid option";
-            case errc::bad_tls_file: return "bad TLS file";
-            case errc::client_failed: return "MQTT client creation failed";
+            case errc::invalid_option:
+                return "invalid option";
+            case errc::bad_tls_file:
+                return "bad TLS file";
+            case errc::client_failed:
+                return "MQTT client creation failed";
         }
         return "unknown mqtt_sink error";
     }

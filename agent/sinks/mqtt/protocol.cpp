@@ -30,8 +30,8 @@ Result<void> readable(const std::string& path, std::string_view what) {
 // Whole-batch error types that mean "slow down" (the same list the HTTPS sink uses, minus the
 // HTTP-only names).
 constexpr std::string_view throttling_types[] = {
-    "ThrottlingException",       "ProvisionedThroughputExceededException",
-    "LimitExceededException",    "KMSThrottlingException",
+    "ThrottlingException",         "ProvisionedThroughputExceededException",
+    "LimitExceededException",      "KMSThrottlingException",
     "ServiceUnavailableException",
 };
 
@@ -61,23 +61,40 @@ constexpr int rc_connection_rate_exceeded = 0x9F;
 
 std::string reason_text(int rc) {
     switch (rc) {
-        case rc_unspecified: return "unspecified error";
-        case rc_malformed: return "malformed packet";
-        case rc_protocol_error: return "protocol error";
-        case rc_implementation_specific: return "implementation specific error";
-        case rc_unsupported_version: return "unsupported protocol version (the broker needs MQTT 5)";
-        case rc_client_id_invalid: return "client identifier not valid";
-        case rc_bad_user_or_password: return "bad user name or password";
-        case rc_not_authorized: return "not authorized";
-        case rc_server_unavailable: return "server unavailable";
-        case rc_server_busy: return "server busy";
-        case rc_banned: return "banned";
-        case rc_bad_auth_method: return "bad authentication method";
-        case rc_topic_name_invalid: return "topic name invalid";
-        case rc_packet_too_large: return "packet too large";
-        case rc_quota_exceeded: return "quota exceeded";
-        case rc_payload_format_invalid: return "payload format invalid";
-        case rc_connection_rate_exceeded: return "connection rate exceeded";
+        case rc_unspecified:
+            return "unspecified error";
+        case rc_malformed:
+            return "malformed packet";
+        case rc_protocol_error:
+            return "protocol error";
+        case rc_implementation_specific:
+            return "implementation specific error";
+        case rc_unsupported_version:
+            return "unsupported protocol version (the broker needs MQTT 5)";
+        case rc_client_id_invalid:
+            return "client identifier not valid";
+        case rc_bad_user_or_password:
+            return "bad user name or password";
+        case rc_not_authorized:
+            return "not authorized";
+        case rc_server_unavailable:
+            return "server unavailable";
+        case rc_server_busy:
+            return "server busy";
+        case rc_banned:
+            return "banned";
+        case rc_bad_auth_method:
+            return "bad authentication method";
+        case rc_topic_name_invalid:
+            return "topic name invalid";
+        case rc_packet_too_large:
+            return "packet too large";
+        case rc_quota_exceeded:
+            return "quota exceeded";
+        case rc_payload_format_invalid:
+            return "payload format invalid";
+        case rc_connection_rate_exceeded:
+            return "connection rate exceeded";
     }
     char buf[16];
     std::snprintf(buf, sizeof buf, "0x%02X", rc);
@@ -203,15 +220,19 @@ ConnectFailure classify_connect_failure(int reason_code, std::string_view tls_er
                 break;
             case rc_server_busy:
             case rc_quota_exceeded:
-            case rc_connection_rate_exceeded: f.throttled = true; break;
-            default: break;
+            case rc_connection_rate_exceeded:
+                f.throttled = true;
+                break;
+            default:
+                break;
         }
         return f;
     }
     if (!tls_error.empty()) {
         // Our side: the broker's certificate is not signed by ca_file or names another host.
         if (contains(tls_error, "certificate verify failed") ||
-            contains(tls_error, "hostname mismatch") || contains(tls_error, "IP address mismatch")) {
+            contains(tls_error, "hostname mismatch") ||
+            contains(tls_error, "IP address mismatch")) {
             f.status = Status::fatal;
             f.error = "TLS certificate verification failed: " + std::string(tls_error);
             return f;
@@ -219,7 +240,8 @@ ConnectFailure classify_connect_failure(int reason_code, std::string_view tls_er
         // The broker's side: an alert refusing our certificate (none, unknown CA, expired).
         // Retrying cannot help until someone installs the right certificate.
         if (contains(tls_error, "alert certificate required") ||
-            contains(tls_error, "alert bad certificate") || contains(tls_error, "alert unknown ca") ||
+            contains(tls_error, "alert bad certificate") ||
+            contains(tls_error, "alert unknown ca") ||
             contains(tls_error, "alert certificate unknown") ||
             contains(tls_error, "alert certificate expired") ||
             contains(tls_error, "alert certificate revoked") ||
@@ -234,8 +256,9 @@ ConnectFailure classify_connect_failure(int reason_code, std::string_view tls_er
     }
     f.error = "cannot connect to the broker: " + std::string(what);
     if (over_tls)
-        f.error += " (if the broker is up, check that it accepts this device's client "
-                   "certificate: cert_file, key_file)";
+        f.error +=
+            " (if the broker is up, check that it accepts this device's client "
+            "certificate: cert_file, key_file)";
     return f;
 }
 
@@ -253,9 +276,14 @@ ConnectFailure classify_publish_failure(int reason_code, std::string_view what) 
             break;
         case rc_topic_name_invalid:
         case rc_packet_too_large:
-        case rc_payload_format_invalid: f.status = Status::fatal; break;
-        case rc_quota_exceeded: f.throttled = true; break;
-        default: break;
+        case rc_payload_format_invalid:
+            f.status = Status::fatal;
+            break;
+        case rc_quota_exceeded:
+            f.throttled = true;
+            break;
+        default:
+            break;
     }
     return f;
 }

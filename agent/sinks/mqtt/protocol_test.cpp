@@ -1,9 +1,9 @@
 // The MQTT sink's pure decisions: options, correlation data, answer and refusal
 // classification, reconnect delays. No broker.
 
-#include <gtest/gtest.h>
-
 #include "agent/sinks/mqtt/protocol.h"
+
+#include <gtest/gtest.h>
 
 namespace tributary::agent::sinks::mqtt {
 namespace {
@@ -109,8 +109,8 @@ TEST(MqttSinkCreate, InvalidStreamNameIsFatal) {
     auto s = Sink::create(o);
     ASSERT_TRUE(s);
     OutRecord rec{"k", "v", "", 0};
-    SendResult r = (*s)->put("a/b", std::span(&rec, 1),
-                             {"00112233445566778899aabbccddeeff", "app", 1});
+    SendResult r =
+        (*s)->put("a/b", std::span(&rec, 1), {"00112233445566778899aabbccddeeff", "app", 1});
     EXPECT_EQ(r.status, Status::fatal);
 }
 
@@ -180,12 +180,13 @@ TEST(MqttSinkConnectFailure, RefusedCredentialsAreFatalUnavailableIsRetry) {
     auto busy = classify_connect_failure(0x89, "", "", false);
     EXPECT_EQ(busy.status, Status::retry);
     EXPECT_TRUE(busy.throttled);
-    EXPECT_EQ(classify_connect_failure(0, "", "TCP/TLS connect failure", false).status, Status::retry);
+    EXPECT_EQ(classify_connect_failure(0, "", "TCP/TLS connect failure", false).status,
+              Status::retry);
 }
 
 TEST(MqttSinkConnectFailure, TlsVerificationAndRefusedClientCertificateAreFatal) {
-    auto f = classify_connect_failure(
-        0, "error:0A000086:SSL routines::certificate verify failed", "", true);
+    auto f = classify_connect_failure(0, "error:0A000086:SSL routines::certificate verify failed",
+                                      "", true);
     EXPECT_EQ(f.status, Status::fatal);
     EXPECT_NE(f.error.find("TLS certificate verification failed"), std::string::npos);
     EXPECT_EQ(classify_connect_failure(0, "ssl/tls alert certificate required", "", false).status,

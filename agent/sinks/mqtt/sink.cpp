@@ -2,6 +2,10 @@
 // connection thread that owns connecting and reconnecting, and a table of waiting put()s that
 // Paho's callback thread settles when an answer arrives.
 
+#include "agent/sinks/mqtt/sink.h"
+
+#include <mqtt/async_client.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -11,10 +15,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include <mqtt/async_client.h>
-
 #include "agent/sinks/mqtt/protocol.h"
-#include "agent/sinks/mqtt/sink.h"
 #include "agent/sinks/mqtt/tls_probe.h"
 #include "shared/log/log.h"
 #include "shared/wire/batch.h"
@@ -62,7 +63,9 @@ private:
 class MqttSink final : public Sink {
 public:
     MqttSink(Options o, std::string ack_topic)
-        : opts_(std::move(o)), ack_topic_(std::move(ack_topic)), listener_(*this),
+        : opts_(std::move(o)),
+          ack_topic_(std::move(ack_topic)),
+          listener_(*this),
           rng_(std::random_device{}()) {}
 
     ~MqttSink() override {
@@ -74,7 +77,8 @@ public:
         if (thread_.joinable()) thread_.join();
         client_->disable_callbacks();
         try {
-            if (client_->is_connected()) client_->disconnect(opts_.connect_timeout)->wait_for(opts_.connect_timeout);
+            if (client_->is_connected())
+                client_->disconnect(opts_.connect_timeout)->wait_for(opts_.connect_timeout);
         } catch (const ::mqtt::exception& e) {
             TRIB_LOG(warn, "mqtt_disconnect_failed").kv("error", e.what());
         }
@@ -86,8 +90,8 @@ public:
         try {
             ::mqtt::create_options create(MQTTVERSION_5);
             // No Paho persistence: the spool is the durable copy and the engine resends.
-            client_ = std::make_unique<::mqtt::async_client>(opts_.broker_uri, opts_.client_id,
-                                                             create);
+            client_ =
+                std::make_unique<::mqtt::async_client>(opts_.broker_uri, opts_.client_id, create);
         } catch (const std::exception& e) {
             return fail(errc::client_failed, "cannot create the MQTT client for '" +
                                                  opts_.broker_uri + "': " + e.what());
@@ -95,10 +99,9 @@ public:
         configure(connect_opts_);
         client_->set_message_callback([this](::mqtt::const_message_ptr m) { on_message(m); });
         client_->set_connection_lost_handler([this](const std::string& cause) { on_lost(cause); });
-        client_->set_disconnected_handler(
-            [this](const ::mqtt::properties&, ::mqtt::ReasonCode rc) {
-                on_lost("broker sent DISCONNECT, reason code " + std::to_string(int(rc)));
-            });
+        client_->set_disconnected_handler([this](const ::mqtt::properties&, ::mqtt::ReasonCode rc) {
+            on_lost("broker sent DISCONNECT, reason code " + std::to_string(int(rc)));
+        });
         thread_ = std::thread([this] { run(); });
         return {};
     }
@@ -168,8 +171,10 @@ private:
                 down_ = ConnectFailure{};
                 ++connects_;
                 Clock::time_point up = Clock::now();
-                TRIB_LOG(info, "mqtt_connected").kv("broker", opts_.broker_uri)
-                    .kv("client_id", opts_.client_id).kv("session_present", session_present_);
+                TRIB_LOG(info, "mqtt_connected")
+                    .kv("broker", opts_.broker_uri)
+                    .kv("client_id", opts_.client_id)
+                    .kv("session_present", session_present_);
                 state_cv_.notify_all();
                 state_cv_.wait(lk, [&] { return stopping_ || state_ != State::ready; });
                 if (stopping_) break;
@@ -177,8 +182,10 @@ private:
             } else {
                 state_ = State::down;
                 down_ = std::move(*failure);
-                TRIB_LOG(warn, "mqtt_connect_failed").kv("broker", opts_.broker_uri)
-                    .kv("error", down_.error).kv("fatal", down_.status == Status::fatal);
+                TRIB_LOG(warn, "mqtt_connect_failed")
+                    .kv("broker", opts_.broker_uri)
+                    .kv("error", down_.error)
+                    .kv("fatal", down_.status == Status::fatal);
                 state_cv_.notify_all();
             }
             auto delay = reconnect_delay(opts_.reconnect_min, opts_.reconnect_max, attempt, rng_);
@@ -192,7 +199,8 @@ private:
         try {
             ::mqtt::token_ptr tok = client_->connect(connect_opts_);
             auto bound = opts_.connect_timeout + 2s;
-            if (!tok->wait_for(bound)) return ConnectFailure{Status::retry, false, "CONNECT timed out"};
+            if (!tok->wait_for(bound))
+                return ConnectFailure{Status::retry, false, "CONNECT timed out"};
             ::mqtt::connect_response rsp = tok->get_connect_response();
             const ::mqtt::properties& props = rsp.get_properties();
             uint32_t max_packet = 0;
@@ -222,7 +230,8 @@ private:
             }
             bool over_tls = opts_.broker_uri.starts_with("ssl://");
             std::string tls;
-            if (over_tls && e.get_reason_code() < 0x80) tls = tls_probe(opts_, opts_.connect_timeout);
+            if (over_tls && e.get_reason_code() < 0x80)
+                tls = tls_probe(opts_, opts_.connect_timeout);
             return classify_connect_failure(e.get_reason_code(), tls, e.what(), over_tls);
         }
     }
@@ -268,15 +277,18 @@ private:
             if (w->result || w->correlation != corr) continue;
             if (!answer_matches(*answer, w->record_count)) {
                 TRIB_LOG(warn, "mqtt_answer_mismatch")
-                    .kv("expected", w->record_count).kv("got", answer->records.size());
+                    .kv("expected", w->record_count)
+                    .kv("got", answer->records.size());
                 continue;
             }
             w->result = classify(*answer);
             w->cv.notify_all();
             matched = true;
         }
-        if (matched) answered_.fetch_add(1);
-        else unmatched_.fetch_add(1);
+        if (matched)
+            answered_.fetch_add(1);
+        else
+            unmatched_.fetch_add(1);
     }
 
     friend class PublishListener;
@@ -299,8 +311,7 @@ private:
     uint64_t connects_ = 0, losses_ = 0;
     std::mt19937_64 rng_;  // connection thread only
 
-    std::atomic<uint64_t> published_{0}, answered_{0}, unmatched_{0}, undecodable_{0},
-        timeouts_{0};
+    std::atomic<uint64_t> published_{0}, answered_{0}, unmatched_{0}, undecodable_{0}, timeouts_{0};
 
     std::thread thread_;
     // Last: destroyed first, after the destructor body stopped its callbacks.
@@ -330,9 +341,8 @@ SendResult MqttSink::put(std::string_view stream, std::span<const OutRecord> rec
     for (const OutRecord& r : records)
         batch.push_back({r.partition_key, r.explicit_hash_key, r.data, r.timestamp_ms});
     std::string payload;
-    auto encoded = wire::encode_batch(header, batch, opts_.compress ? wire::Compression::zstd
-                                                                    : wire::Compression::none,
-                                      payload);
+    auto encoded = wire::encode_batch(
+        header, batch, opts_.compress ? wire::Compression::zstd : wire::Compression::none, payload);
     if (!encoded) return outcome(Status::fatal, "invalid batch: " + encoded.error().message);
     // Topic, properties and fixed header stay well under 512 bytes.
     uint32_t max_packet = max_packet_.load();

@@ -29,7 +29,7 @@ struct Options {
     // The device id of docs/mqtt.md: 1..128 of [A-Za-z0-9._-]. One topic level; the broker's
     // ACL confines the device to tributary/v1/<device>/...
     std::string device_id;
-    std::string client_id;  // empty = device_id (docs/mqtt.md §3 recommends they agree)
+    std::string client_id;           // empty = device_id (docs/mqtt.md §3 recommends they agree)
     std::string username, password;  // optional; with mTLS the broker takes the CN instead
     // PEM bundle that *replaces* the system trust store for the broker's certificate; empty =
     // the system's default store.
@@ -90,8 +90,8 @@ struct SendResult {
     //        broker or collector that rejects the request as is); keep the data, back off long.
     Status status = Status::retry;
     std::vector<RecordResult> records;  // one per input record, in order, when status == ok
-    bool throttled = false;  // the collector or broker asked us to slow down
-    std::string error;       // for logs: "Type: message", or the transport error
+    bool throttled = false;             // the collector or broker asked us to slow down
+    std::string error;                  // for logs: "Type: message", or the transport error
 };
 
 // Counters since create(), for the status page and tests.

@@ -136,8 +136,8 @@ TEST_F(MqttSinkTest, PerRecordFailuresAreOkWithThoseRecordsRetriedAndThrottled) 
 
 TEST_F(MqttSinkTest, RetryableBatchErrorIsRetry) {
     collector([](const SeenRequest&) {
-        return wire::BatchAnswer{{}, wire::BatchError{"ResourceNotFoundException",
-                                                      "Stream app not found.", true}};
+        return wire::BatchAnswer{
+            {}, wire::BatchError{"ResourceNotFoundException", "Stream app not found.", true}};
     });
     auto sink = make_sink(options_for(broker_.uri()));
     auto records = two_records();
@@ -160,8 +160,8 @@ TEST_F(MqttSinkTest, ThrottlingBatchErrorIsRetryAndThrottled) {
 
 TEST_F(MqttSinkTest, NonRetryableBatchErrorIsFatal) {
     collector([](const SeenRequest&) {
-        return wire::BatchAnswer{{}, wire::BatchError{"InvalidArgumentException",
-                                                      "sequence 1 below 7", false}};
+        return wire::BatchAnswer{
+            {}, wire::BatchError{"InvalidArgumentException", "sequence 1 below 7", false}};
     });
     auto sink = make_sink(options_for(broker_.uri()));
     auto records = two_records();
@@ -309,8 +309,8 @@ TEST(MqttSink, PublishRefusedByTheBrokerAclIsFatal) {
     TempDir dir("trib-mqtt-acl");
     std::ofstream(dir.path() / "acl") << "pattern read tributary/v1/%c/ack\n"
                                          "user tributary-collector\n";
-    MosquittoServer broker(MosquittoConfig{nullptr, false,
-                                           "acl_file " + (dir.path() / "acl").string()});
+    MosquittoServer broker(
+        MosquittoConfig{nullptr, false, "acl_file " + (dir.path() / "acl").string()});
     ASSERT_TRUE(broker.start()) << broker.log();
     auto sink = make_sink(options_for(broker.uri()));
     ASSERT_TRUE(wait_connected(*sink));

@@ -2,15 +2,14 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <memory>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 namespace tributary::agent::sinks::mqtt {
 namespace {
@@ -77,9 +76,9 @@ std::string tls_probe(const Options& o, std::chrono::milliseconds timeout) {
     SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
     if (o.verify_tls) {
         SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-        bool loaded = o.ca_file.empty()
-                          ? SSL_CTX_set_default_verify_paths(ctx.get()) == 1
-                          : SSL_CTX_load_verify_locations(ctx.get(), o.ca_file.c_str(), nullptr) == 1;
+        bool loaded = o.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx.get()) == 1
+                                        : SSL_CTX_load_verify_locations(
+                                              ctx.get(), o.ca_file.c_str(), nullptr) == 1;
         if (!loaded) return "cannot load ca_file: " + openssl_errors();
     }
     if (!o.cert_file.empty()) {
@@ -91,12 +90,14 @@ std::string tls_probe(const Options& o, std::chrono::milliseconds timeout) {
     if (!ssl) return "";
     in6_addr ip6;
     in_addr ip4;
-    bool is_ip = inet_pton(AF_INET, host.c_str(), &ip4) == 1 ||
-                 inet_pton(AF_INET6, host.c_str(), &ip6) == 1;
+    bool is_ip =
+        inet_pton(AF_INET, host.c_str(), &ip4) == 1 || inet_pton(AF_INET6, host.c_str(), &ip6) == 1;
     if (o.verify_tls) {
         X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
-        if (is_ip) X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-        else X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+        if (is_ip)
+            X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+        else
+            X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
     }
     if (!is_ip) SSL_set_tlsext_host_name(ssl.get(), host.c_str());
     SSL_set_fd(ssl.get(), sock.fd);
