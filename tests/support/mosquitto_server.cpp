@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -139,6 +140,8 @@ bool MosquittoServer::start() {
     std::string conf_str = conf_path.string();
     pid_ = fork();
     if (pid_ == 0) {
+        // A test that crashes runs no destructor: the broker must not outlive it.
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 1);
         dup2(fd, 2);

@@ -4,9 +4,10 @@
 //
 // Lifecycle: MosquittoServer owns a temporary directory (config, log, certificates handed to
 // it stay the caller's) and a child process; the destructor stops the broker (SIGTERM, then
-// SIGKILL after a bounded wait) and removes the directory. restart() keeps the port, so
-// clients reconnect to the same URI; the broker runs without persistence, so a restart loses
-// every session (what a real broker does after its store is lost). Not thread-safe: drive one
+// SIGKILL after a bounded wait) and removes the directory; a test process that crashes takes
+// the broker with it (PR_SET_PDEATHSIG), though its directory stays behind. restart() keeps the
+// port, so clients reconnect to the same URI; the broker runs without persistence, so a restart
+// loses every session (what a real broker does after its store is lost). Not thread-safe: drive one
 // server from one test thread.
 
 #include <sys/types.h>
