@@ -36,7 +36,7 @@ enum class Destination { kinesis, firehose };  // kinesisStream | deliveryStream
 
 // Tributary additions.
 enum class Source { file, metrics };
-enum class Sink { https, mqtt };  // mqtt is reserved: stored, not yet built
+enum class Sink { https, mqtt };
 enum class FullPolicy { block, drop_oldest };
 enum class SpoolSync { batch, off };
 enum class MetricGroup {

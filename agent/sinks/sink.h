@@ -48,6 +48,7 @@ struct SinkDescriptor {
 
 // In sink_list.cpp, one line each.
 extern const SinkDescriptor kHttps;
+extern const SinkDescriptor kMqtt;
 
 std::span<const SinkDescriptor* const> sink_list();
 const SinkDescriptor* find_sink(config::Sink kind);  // null: a kind this build lacks

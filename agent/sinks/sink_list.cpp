@@ -8,6 +8,7 @@ namespace {
 
 const SinkDescriptor* const kAll[] = {
     &kHttps,
+    &kMqtt,
 };
 
 }  // namespace

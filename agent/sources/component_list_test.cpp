@@ -39,6 +39,7 @@ TEST(ComponentList, EverySinkHasOneDescriptorNamedAsInAgentJson) {
         EXPECT_EQ(sinks::find_sink(d->kind), d);
     }
     EXPECT_NE(sinks::find_sink(config::Sink::https), nullptr);
+    EXPECT_NE(sinks::find_sink(config::Sink::mqtt), nullptr);
 }
 
 }  // namespace
