@@ -95,12 +95,14 @@ AGENTS = ["Mozilla/5.0 (X11; Linux aarch64)", "curl/7.88.1", "python-requests/2.
 
 
 def log_line(rng: random.Random, i: int) -> str:
-    """~200 bytes of combined log format, different in every line."""
+    """~200 bytes of combined log format (plus request id, session id, response time),
+    different in every line."""
     ip = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
     return (f'{ip} - - [26/Nov/2026:10:{i // 60 % 60:02d}:{i % 60:02d} +0000] '
             f'"GET {rng.choice(PATHS)} HTTP/1.1" {rng.choice([200, 200, 200, 304, 404, 500])} '
             f'{rng.randrange(100, 90000)} "https://device.lan/" "{rng.choice(AGENTS)}" '
-            f'req={rng.getrandbits(64):016x}')
+            f'req={rng.getrandbits(64):016x} sid={rng.getrandbits(128):032x} '
+            f'rt={rng.randrange(1, 5000)}')
 
 
 def sent(agent: Agent) -> int:

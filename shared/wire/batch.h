@@ -42,7 +42,7 @@ inline constexpr size_t kMaxSectionBytes = kMaxBatchBytes + kMaxRecords * 64;
 // A whole request payload: the section plus a header of at most 1,060 bytes and the trailer
 // (a compressed section is only sent when smaller than the raw one).
 inline constexpr size_t kMaxRequestBytes = kMaxSectionBytes + 2048;
-inline constexpr int kZstdLevel = 3;
+inline constexpr int kZstdLevel = 1;
 
 struct BatchRecord {
     std::string_view partition_key;
