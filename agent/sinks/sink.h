@@ -18,6 +18,29 @@
 
 namespace tributary::agent::sinks {
 
+// A sink's own SendResult (https::, mqtt::: the same shape) as the engine's outcome: the
+// call's status, one status per record, and the first record error when the call has none.
+template <class SinkResult>
+engine::SendOutcome to_outcome(SinkResult r) {
+    auto status = [](auto s) {
+        using S = decltype(s);
+        return s == S::ok ? engine::SendStatus::ok
+               : s == S::fatal ? engine::SendStatus::fatal
+                               : engine::SendStatus::retry;
+    };
+    engine::SendOutcome o;
+    o.status = status(r.status);
+    o.throttled = r.throttled;
+    o.error = std::move(r.error);
+    o.records.reserve(r.records.size());
+    for (const auto& rec : r.records) {
+        o.records.push_back(status(rec.status));
+        if (o.records.back() != engine::SendStatus::ok && o.error.empty())
+            o.error = rec.error_code + ": " + rec.error_message;
+    }
+    return o;
+}
+
 struct Delivery {
     engine::SendFn send;
     engine::ShardsFn shards;  // empty: the flow sends one batch at a time

@@ -5,6 +5,8 @@
 
 #include <set>
 
+#include "agent/sinks/https/sink.h"
+#include "agent/sinks/mqtt/sink.h"
 #include "agent/sinks/sink.h"
 #include "agent/sources/source.h"
 
@@ -40,6 +42,45 @@ TEST(ComponentList, EverySinkHasOneDescriptorNamedAsInAgentJson) {
     }
     EXPECT_NE(sinks::find_sink(config::Sink::https), nullptr);
     EXPECT_NE(sinks::find_sink(config::Sink::mqtt), nullptr);
+}
+
+template <class Sink>
+void check_outcome() {
+    typename Sink::SendResult r;
+    r.status = Sink::Status::ok;
+    r.records.resize(3);
+    r.records[1].status = Sink::Status::retry;
+    r.records[1].error_code = "ProvisionedThroughputExceededException";
+    r.records[1].error_message = "Rate exceeded for shard";
+    r.throttled = true;
+    auto o = sinks::to_outcome(r);
+    EXPECT_EQ(o.status, engine::SendStatus::ok);
+    EXPECT_EQ(o.records, (std::vector<engine::SendStatus>{engine::SendStatus::ok,
+                                                          engine::SendStatus::retry,
+                                                          engine::SendStatus::ok}));
+    EXPECT_TRUE(o.throttled);
+    EXPECT_EQ(o.error, "ProvisionedThroughputExceededException: Rate exceeded for shard");
+    typename Sink::SendResult fatal;
+    fatal.status = Sink::Status::fatal;
+    fatal.error = "AccessDeniedException: no";
+    o = sinks::to_outcome(fatal);
+    EXPECT_EQ(o.status, engine::SendStatus::fatal);
+    EXPECT_TRUE(o.records.empty());
+    EXPECT_EQ(o.error, "AccessDeniedException: no");
+}
+
+struct HttpsTypes {
+    using SendResult = sinks::https::SendResult;
+    using Status = sinks::https::Status;
+};
+struct MqttTypes {
+    using SendResult = sinks::mqtt::SendResult;
+    using Status = sinks::mqtt::Status;
+};
+
+TEST(ComponentList, BothSinksResultsBecomeTheEnginesOutcome) {
+    check_outcome<HttpsTypes>();
+    check_outcome<MqttTypes>();
 }
 
 }  // namespace

@@ -9,15 +9,6 @@
 namespace tributary::agent::sinks {
 namespace {
 
-engine::SendStatus status_of(https::Status s) {
-    switch (s) {
-        case https::Status::ok: return engine::SendStatus::ok;
-        case https::Status::retry: return engine::SendStatus::retry;
-        case https::Status::fatal: return engine::SendStatus::fatal;
-    }
-    return engine::SendStatus::retry;
-}
-
 engine::SendFn send_fn(std::shared_ptr<https::Sink> sink, std::string producer_id) {
     return [sink = std::move(sink), producer_id = std::move(producer_id)](
                std::string_view stream, std::span<const engine::OutRecord> records,
@@ -25,18 +16,7 @@ engine::SendFn send_fn(std::shared_ptr<https::Sink> sink, std::string producer_i
         std::vector<https::OutRecord> out;
         out.reserve(records.size());
         for (const auto& r : records) out.push_back({r.partition_key, r.data});
-        auto r = sink->put(stream, out, {producer_id, std::string(tag), sequence});
-        engine::SendOutcome o;
-        o.status = status_of(r.status);
-        o.throttled = r.throttled;
-        o.error = std::move(r.error);
-        o.records.reserve(r.records.size());
-        for (const auto& rec : r.records) {
-            o.records.push_back(status_of(rec.status));
-            if (rec.status != https::Status::ok && o.error.empty())
-                o.error = rec.error_code + ": " + rec.error_message;
-        }
-        return o;
+        return to_outcome(sink->put(stream, out, {producer_id, std::string(tag), sequence}));
     };
 }
 

@@ -7,15 +7,6 @@
 namespace tributary::agent::sinks {
 namespace {
 
-engine::SendStatus status_of(mqtt::Status s) {
-    switch (s) {
-        case mqtt::Status::ok: return engine::SendStatus::ok;
-        case mqtt::Status::retry: return engine::SendStatus::retry;
-        case mqtt::Status::fatal: return engine::SendStatus::fatal;
-    }
-    return engine::SendStatus::retry;
-}
-
 class MqttTransport : public Transport {
 public:
     MqttTransport(std::shared_ptr<mqtt::Sink> sink, std::string producer)
@@ -28,18 +19,7 @@ public:
             std::vector<mqtt::OutRecord> out;
             out.reserve(records.size());
             for (const auto& r : records) out.push_back({r.partition_key, r.data, {}, 0});
-            auto r = sink->put(stream, out, {producer, std::string(tag), sequence});
-            engine::SendOutcome o;
-            o.status = status_of(r.status);
-            o.throttled = r.throttled;
-            o.error = std::move(r.error);
-            o.records.reserve(r.records.size());
-            for (const auto& rec : r.records) {
-                o.records.push_back(status_of(rec.status));
-                if (rec.status != mqtt::Status::ok && o.error.empty())
-                    o.error = rec.error_code + ": " + rec.error_message;
-            }
-            return o;
+            return to_outcome(sink->put(stream, out, {producer, std::string(tag), sequence}));
         };
         // No ListShards over MQTT (protocol v1): one batch in flight per flow.
         return Delivery{std::move(send), engine::ShardsFn{}};
