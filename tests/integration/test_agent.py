@@ -339,7 +339,7 @@ class BadInput(AgentCase):
             self.assertIn("truncated", status)
 
     def test_malformed_config_is_rejected_naming_file_and_key(self):
-        agent = self.agent([self.flow(maxBufferAgeMillis=5)])
+        agent = self.agent([self.flow(maxBufferAgeMillis=0)])
         agent.write_config()
         proc = subprocess.run([str(agent.binary), "--config", str(agent.config_path)],
                               capture_output=True, text=True, timeout=30)

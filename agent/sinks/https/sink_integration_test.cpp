@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -224,7 +225,11 @@ Options at(std::string endpoint) {
 
 SendResult put_one(Sink& sink, const std::string& stream, std::string data = "one") {
     OutRecord rec{"key", data};
-    return sink.put(stream, std::span(&rec, 1), BatchTag{producer, "flow-1", 1});
+    // A flow of its own per call: the collector deduplicates by (producer, flow, sequence), so a
+    // reused tag would be answered from its dedup entry (docs/agent-delivery.md).
+    static std::atomic<int> flows{0};
+    return sink.put(stream, std::span(&rec, 1),
+                    BatchTag{producer, "flow-" + std::to_string(++flows), 1});
 }
 
 // ---- plain HTTP -----------------------------------------------------------------------------
@@ -253,7 +258,7 @@ TEST_F(HttpsSinkPlain, BatchesArriveWithTheirBytesAndInOrder) {
     for (size_t b = 0; b < 2; ++b) {
         std::vector<OutRecord> recs;
         for (size_t i = 0; i < 3; ++i) recs.push_back({i % 2 ? "odd" : "even", sent[b * 3 + i]});
-        SendResult r = sink->put("ordered", recs, BatchTag{producer, "flow-1", b + 1});
+        SendResult r = sink->put("ordered", recs, BatchTag{producer, "flow-ordered", b + 1});
         ASSERT_EQ(r.status, Status::ok) << r.error;
         ASSERT_EQ(r.records.size(), 3u);
         for (const RecordResult& rr : r.records) {
