@@ -48,31 +48,22 @@ public:
     explicit Disk(const std::string& proc_root) : path_(proc_root + "/diskstats") {}
 
     void collect(Context& ctx, JsonWriter& out) override {
-        auto text = ctx.files.read(path_);
-        if (!text) {
-            ctx.problems.fail(path_, std::strerror(ctx.files.last_errno()));
-            prev_count_ = 0;
+        if (!samples_.load(ctx, path_, [this](std::string_view text) { return parse(text); }))
             return;
-        }
-        if (!parse(*text)) {
-            ctx.problems.fail(path_, "unparsable line");
-            prev_count_ = 0;
-            return;
-        }
-        ctx.problems.ok(path_);
 
         out.key("disk");
         out.begin_array();
-        for (size_t i = 0; i < count_; ++i) {
-            const Device& d = cur_[i];
-            if (is_listed(parent_disk(d.name))) continue;
+        for (size_t i = 0; i < samples_.size(); ++i) {
+            const Device& d = samples_[i];
+            std::string_view parent = parent_disk(d.name);
+            if (!parent.empty() && samples_.listed(parent)) continue;
             out.begin_object();
             out.field("name", d.name);
             out.field_u64("reads_total", d.c.reads);
             out.field_u64("writes_total", d.c.writes);
             out.field_u64("read_bytes_total", d.c.read_sectors * 512);
             out.field_u64("write_bytes_total", d.c.write_sectors * 512);
-            if (const Device* p = find_prev(d.name); p && ctx.elapsed_s > 0) {
+            if (const Device* p = samples_.previous(d.name); p && ctx.elapsed_s > 0) {
                 const double s = ctx.elapsed_s;
                 // Sectors are always 512 bytes in diskstats, whatever the device's sector size.
                 if (auto v = delta(d.c.reads, p->c.reads)) out.field_number("reads_per_s", *v / s);
@@ -89,16 +80,13 @@ public:
             out.end_object();
         }
         out.end_array();
-
-        cur_.swap(prev_);
-        prev_count_ = count_;
+        samples_.advance();
     }
 
 private:
-    // Fills cur_[0, count_) reusing its strings. A line with fewer than 11 statistics is a
-    // format this parser does not know: the whole file is refused rather than misread.
+    // Fills this sample. A line with fewer than 11 statistics is a format this parser does not
+    // know: the whole file is refused rather than misread.
     bool parse(std::string_view text) {
-        count_ = 0;
         std::string_view line, tok, name;
         while (next_line(text, line)) {
             if (!next_token(line, tok) || !next_token(line, tok) || !next_token(line, name))
@@ -107,30 +95,15 @@ private:
             uint64_t f[11];
             for (uint64_t& v : f)
                 if (!next_token(line, tok) || !parse_u64(tok, v)) return false;
-            if (count_ == cur_.size()) cur_.emplace_back();
-            Device& d = cur_[count_++];
+            Device& d = samples_.add();
             d.name.assign(name);
             d.c = Counters{f[0], f[2], f[4], f[6], f[9]};
         }
         return true;
     }
 
-    bool is_listed(std::string_view name) const {
-        if (name.empty()) return false;
-        for (size_t i = 0; i < count_; ++i)
-            if (cur_[i].name == name) return true;
-        return false;
-    }
-
-    const Device* find_prev(std::string_view name) const {
-        for (size_t i = 0; i < prev_count_; ++i)
-            if (prev_[i].name == name) return &prev_[i];
-        return nullptr;
-    }
-
     std::string path_;
-    std::vector<Device> cur_, prev_;  // only the first count_/prev_count_ entries are live
-    size_t count_ = 0, prev_count_ = 0;
+    Samples<Device> samples_;
 };
 
 }  // namespace

@@ -24,23 +24,13 @@ public:
         : path_(proc_root + "/net/dev"), include_loopback_(include_loopback) {}
 
     void collect(Context& ctx, JsonWriter& out) override {
-        auto text = ctx.files.read(path_);
-        if (!text) {
-            ctx.problems.fail(path_, std::strerror(ctx.files.last_errno()));
-            prev_count_ = 0;
+        if (!samples_.load(ctx, path_, [this](std::string_view text) { return parse(text); }))
             return;
-        }
-        if (!parse(*text)) {
-            ctx.problems.fail(path_, "unparsable line");
-            prev_count_ = 0;
-            return;
-        }
-        ctx.problems.ok(path_);
 
         out.key("network");
         out.begin_array();
-        for (size_t i = 0; i < count_; ++i) {
-            const Interface& n = cur_[i];
+        for (size_t i = 0; i < samples_.size(); ++i) {
+            const Interface& n = samples_[i];
             const Counters& c = n.c;
             out.begin_object();
             out.field("name", n.name);
@@ -52,7 +42,7 @@ public:
             out.field_u64("tx_errors_total", c.tx_errors);
             out.field_u64("rx_drops_total", c.rx_drops);
             out.field_u64("tx_drops_total", c.tx_drops);
-            if (const Interface* p = find_prev(n.name); p && ctx.elapsed_s > 0) {
+            if (const Interface* p = samples_.previous(n.name); p && ctx.elapsed_s > 0) {
                 const Counters& b = p->c;
                 const double s = ctx.elapsed_s;
                 const auto rate = [&](std::string_view k, uint64_t now, uint64_t before) {
@@ -73,16 +63,13 @@ public:
             out.end_object();
         }
         out.end_array();
-
-        cur_.swap(prev_);
-        prev_count_ = count_;
+        samples_.advance();
     }
 
 private:
     // Two header lines, then "  eth0: rx_bytes rx_packets errs drop fifo frame compressed
     // multicast tx_bytes tx_packets errs drop ...". Old kernels print "eth0:123" with no space.
     bool parse(std::string_view text) {
-        count_ = 0;
         std::string_view line;
         while (next_line(text, line)) {
             const size_t colon = line.find(':');
@@ -94,24 +81,16 @@ private:
             uint64_t f[12];
             for (uint64_t& v : f)
                 if (!next_token(rest, tok) || !parse_u64(tok, v)) return false;
-            if (count_ == cur_.size()) cur_.emplace_back();
-            Interface& n = cur_[count_++];
+            Interface& n = samples_.add();
             n.name.assign(name);
             n.c = Counters{f[0], f[1], f[2], f[3], f[8], f[9], f[10], f[11]};
         }
         return true;
     }
 
-    const Interface* find_prev(std::string_view name) const {
-        for (size_t i = 0; i < prev_count_; ++i)
-            if (prev_[i].name == name) return &prev_[i];
-        return nullptr;
-    }
-
     std::string path_;
     bool include_loopback_;
-    std::vector<Interface> cur_, prev_;  // only the first count_/prev_count_ entries are live
-    size_t count_ = 0, prev_count_ = 0;
+    Samples<Interface> samples_;
 };
 
 }  // namespace
