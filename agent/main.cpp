@@ -20,10 +20,18 @@
 #include "agent/engine/engine.h"
 #include "agent/sinks/https/sink.h"
 #include "shared/log/log.h"
+#include "shared/systemd/notify.h"
 
 namespace {
 
 using namespace tributary;
+
+// Tells systemd (Type=notify, packaging/systemd/) what state the agent is in; a failure to do
+// so is logged and never stops the agent.
+void notify_service_manager(std::string_view state) {
+    if (auto r = systemd::notify(state); !r)
+        TRIB_LOG(warn, "sd_notify_failed").kv("error", r.error().message);
+}
 
 constexpr const char* kUsage =
     "usage: tributary-agent --config FILE\n"
@@ -113,7 +121,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (a == "--version") {
-            std::cout << "tributary-agent 0.1.0\n";
+            std::cout << "tributary-agent " TRIB_VERSION "\n";
             return 0;
         }
         if ((a == "--config" || a == "--status") && i + 1 < args.size()) {
@@ -161,6 +169,9 @@ int main(int argc, char** argv) {
         std::cerr << "tributary-agent: " << engine.error().message << "\n";
         return 1;
     }
+    // Ready: the spool is open, every flow runs and the status endpoint listens.
+    notify_service_manager("READY=1\nSTATUS=" + std::to_string(config->flows.size()) +
+                           (config->flows.size() == 1 ? " flow" : " flows") + " running");
     for (;;) {
         int sig = 0;
         sigwait(&set, &sig);
@@ -170,6 +181,7 @@ int main(int argc, char** argv) {
             continue;
         }
         TRIB_LOG(info, "stopping").kv("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        notify_service_manager("STOPPING=1\nSTATUS=delivering what is spooled");
         break;
     }
     (*engine)->stop();

@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <string_view>
 #include <vector>
 
 #include "collector/api/api.h"
@@ -12,8 +13,20 @@
 #include "collector/ingest/mqtt/ingest.h"
 #include "collector/store/shard_store.h"
 #include "shared/log/log.h"
+#include "shared/systemd/notify.h"
 
 using namespace tributary;
+
+namespace {
+
+// Tells systemd (Type=notify, packaging/systemd/) what state the collector is in; a failure to
+// do so is logged and never stops the collector.
+void notify_service_manager(std::string_view state) {
+    if (auto r = systemd::notify(state); !r)
+        TRIB_LOG(warn, "sd_notify_failed").kv("error", r.error().message);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     sigset_t signals;
@@ -24,6 +37,17 @@ int main(int argc, char** argv) {
     // Block before any thread starts so only sigwait() below sees them.
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::fputs(collector::app::usage().c_str(), stdout);
+            return 0;
+        }
+        if (a == "--version") {
+            std::puts("tributary-collector " TRIB_VERSION);
+            return 0;
+        }
+    }
     try {
         auto config = collector::app::load_config(std::vector<std::string>(argv + 1, argv + argc));
         if (!config) {
@@ -67,12 +91,17 @@ int main(int argc, char** argv) {
             .kv("sync", config->store.sync ? "on" : "off")
             .kv("sigv4", config->api.credentials.empty() ? "off" : "on")
             .kv("mqtt", config->mqtt.broker.empty() ? "off" : config->mqtt.broker);
+        // Ready: the store is open, the listeners are bound and the MQTT ingest is subscribed.
+        notify_service_manager("READY=1\nSTATUS=serving the Kinesis API on " +
+                               config->server.listen +
+                               (config->mqtt.broker.empty() ? "" : ", MQTT from " + config->mqtt.broker));
         int sig = 0;
         do {
             sigwait(&signals, &sig);
             if (sig == SIGHUP) TRIB_LOG(info, "sighup_ignored").kv("reason", "restart to reload");
         } while (sig == SIGHUP);
         TRIB_LOG(info, "collector_stopping").kv("signal", sig);
+        notify_service_manager("STOPPING=1");
         // Stop taking MQTT requests first; those taken are stored and answered. The object
         // lives until the server is gone: /metrics still reads its counters.
         if (mqtt) mqtt->stop();

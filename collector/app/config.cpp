@@ -214,7 +214,9 @@ Result<Config> load_config(const std::vector<std::string>& args) {
         if (!f) return fail(api::errc::invalid_argument, v + ": cannot open config file");
         std::stringstream ss;
         ss << f.rdbuf();
-        json doc = json::parse(ss.str(), nullptr, false);
+        // Comments are allowed, as in agent.json: the packaged /etc/tributary/collector.json
+        // explains its keys in place.
+        json doc = json::parse(ss.str(), nullptr, false, /*ignore_comments=*/true);
         if (doc.is_discarded() || !doc.is_object())
             return fail(api::errc::invalid_argument, v + ": not a JSON object");
         for (auto it = doc.begin(); it != doc.end(); ++it) {

@@ -17,6 +17,27 @@ TEST(CollectorConfig, FlagsOverrideTheFile) {
     EXPECT_FALSE(c->store.throughput_limits);
 }
 
+TEST(CollectorConfig, FileMayCarryComments) {
+    std::string path = testing::TempDir() + "collector-config-comments.json";
+    std::ofstream(path) << "// the packaged file explains its keys\n"
+                           "{\n  \"listen\": \"127.0.0.1:7\", /* loopback */\n"
+                           "  // \"mqtt_broker\": \"ssl://127.0.0.1:8883\",\n"
+                           "  \"log_level\": \"warn\"\n}\n";
+    auto c = load_config({"--config", path});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->server.listen, "127.0.0.1:7");
+    EXPECT_EQ(c->log_level, "warn");
+    EXPECT_TRUE(c->mqtt.broker.empty());
+}
+
+TEST(CollectorConfig, ThePackagedConfigurationLoads) {
+    auto c = load_config({"--config", TRIB_PACKAGED_COLLECTOR_JSON});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->store.data_dir, "/var/lib/tributary-collector");
+    EXPECT_EQ(c->server.listen, "127.0.0.1:4567");
+    EXPECT_TRUE(c->store.sync);
+}
+
 TEST(CollectorConfig, UnknownKeyNamesFileAndKey) {
     std::string path = testing::TempDir() + "collector-config-bad.json";
     std::ofstream(path) << R"({"data_dri": "/x"})";
