@@ -542,6 +542,15 @@ TEST(AgentConfig, ExampleFileFromTheSourceTreeLoads) {
     EXPECT_TRUE(c->notices.empty());
 }
 
+TEST(AgentConfig, ThePackagedFileLoads) {
+    auto c = load_agent_config(TRIB_PACKAGED_AGENT_JSON, test_env());
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->spool_directory, "/var/lib/tributary-agent");  // the unit's StateDirectory=
+    ASSERT_EQ(c->flows.size(), 1u);
+    EXPECT_EQ(c->flows[0].source, Source::metrics);
+    EXPECT_TRUE(c->notices.empty());
+}
+
 TEST(AgentConfig, LoadNamesTheMissingFile) {
     TempDir dir;
     auto c = load_agent_config(dir.path() + "/none.json", test_env());
