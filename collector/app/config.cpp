@@ -78,6 +78,12 @@ tl::unexpected<Error> config_error(const std::string& where, std::string_view ke
     return fail(api::errc::invalid_argument, where + ": key '" + std::string(key) + "': " + why);
 }
 
+// A key in kOptions that apply() does not handle: a programming error, reported rather than
+// ignored (a silently ignored key once let a documented option do nothing).
+tl::unexpected<Error> unapplied(const std::string& where, std::string_view key) {
+    return config_error(where, key, "accepted but not applied (a bug: tell the developers)");
+}
+
 // Applies one value (from the file as JSON, or from a flag as text) to the config.
 Result<void> apply(Config& c, const Option& o, const json& v, const std::string& where) {
     auto str = [&]() -> Result<std::string> {
@@ -127,11 +133,14 @@ Result<void> apply(Config& c, const Option& o, const json& v, const std::string&
             if (s != "debug" && s != "info" && s != "warn" && s != "error")
                 return config_error(where, k, "expected debug, info, warn or error");
             c.log_level = s;
+        } else {
+            return unapplied(where, k);
         }
     } else if (o.type == Type::boolean) {
         TRIB_TRY(bool b, boolean());
         if (k == "sync") c.store.sync = b;
         else if (k == "throughput_limits") c.store.throughput_limits = b;
+        else return unapplied(where, k);
     } else if (o.type == Type::integer) {
         TRIB_TRY(int64_t n, integer());
         if (n < 0) return config_error(where, k, "must not be negative");
@@ -157,6 +166,7 @@ Result<void> apply(Config& c, const Option& o, const json& v, const std::string&
             c.mqtt.workers = static_cast<size_t>(n);
         }
         else if (k == "io_threads") c.server.io_threads = static_cast<size_t>(std::min<int64_t>(n, 64));
+        else return unapplied(where, k);
     } else {
         if (!v.is_array()) return config_error(where, k, "expected a list of objects");
         for (const auto& e : v) {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <sstream>
 
 namespace tributary::collector::app {
 
@@ -36,6 +39,28 @@ TEST(CollectorConfig, ThePackagedConfigurationLoads) {
     EXPECT_EQ(c->store.data_dir, "/var/lib/tributary-collector");
     EXPECT_EQ(c->server.listen, "127.0.0.1:4567");
     EXPECT_TRUE(c->store.sync);
+}
+
+// Every key --help lists reaches apply(): a value of the right type is applied or refused for
+// its value, never reported as a key apply() does not know.
+TEST(CollectorConfig, EveryListedKeyIsApplied) {
+    std::istringstream help(usage());
+    int keys = 0;
+    for (std::string line; std::getline(help, line);) {
+        if (!line.starts_with("  ") || line.find('\t') == std::string::npos) continue;
+        const std::string key = line.substr(2, line.find('\t') - 2);
+        if (key == "credentials") continue;  // a list: covered by CredentialFlagsEnableSigV4
+        ++keys;
+        for (const char* value : {"1", "true", "127.0.0.1:1"}) {
+            std::string flag = "--" + key + "=" + value;
+            std::replace(flag.begin(), flag.end() - std::strlen(value), '_', '-');
+            auto c = load_config({flag});
+            if (!c) {
+                EXPECT_EQ(c.error().message.find("not applied"), std::string::npos) << flag;
+            }
+        }
+    }
+    EXPECT_GE(keys, 28);
 }
 
 TEST(CollectorConfig, UnknownKeyNamesFileAndKey) {
