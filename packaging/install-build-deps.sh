@@ -8,8 +8,9 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           awscli curl procps)
 if [[ ${1:-} == --test ]]; then
   packages+=(libgtest-dev libgmock-dev openssl faketime mosquitto mosquitto-clients)
-  # tests/packaging: dpkg -i of the .debs, systemd-analyze verify, man -l, setpriv (util-linux).
-  packages+=(dpkg-dev adduser systemd man-db util-linux)
+  # tests/packaging: dpkg -i of the .debs, systemd-analyze verify, man -l, setpriv (util-linux),
+  # and a Debian 12 container booted with systemd-nspawn.
+  packages+=(dpkg-dev adduser systemd man-db util-linux debootstrap systemd-container)
   # The MQTT integration test's device (Debian's 1.6.1 speaks MQTT 5); test_mqtt.py also finds
   # it from a non-Debian python3 through /usr/lib/python3/dist-packages.
   packages+=(python3-paho-mqtt)
