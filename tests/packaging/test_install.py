@@ -241,8 +241,11 @@ class PackageInstallTest(unittest.TestCase):
             self.assertTrue(Path(f"/usr/share/man/man8/{p}.8.gz").is_file())
             # deb-systemd-helper enables the unit even without systemd running.
             self.assertTrue(Path(f"/etc/systemd/system/multi-user.target.wants/{p}.service").exists(), p)
-        self.assertTrue(Path("/etc/tributary/agent.json").is_file())
-        self.assertTrue(Path("/etc/tributary/collector.json").is_file())
+        for p in PACKAGES:
+            # It may hold credentials: root and the service's group only (a statoverride).
+            config = Path(f"/etc/tributary/{p.removeprefix('tributary-')}.json")
+            self.assertEqual((config.owner(), config.group(), oct(config.stat().st_mode & 0o777)),
+                             ("root", p, "0o640"))
         version = run("/usr/bin/tributary-agent", "--version").stdout
         self.assertRegex(version, r"^tributary-agent \d+\.\d+\.\d+")
 
@@ -321,6 +324,8 @@ class PackageInstallTest(unittest.TestCase):
             self.assertFalse(Path(f"/etc/tributary/{p.removeprefix('tributary-')}.json").exists(), p)
             self.assertFalse(Path(f"/var/lib/{p}").exists(), f"{p}: purge must delete the data")
             self.assertFalse(Path(f"/etc/systemd/system/multi-user.target.wants/{p}.service").exists())
+            self.assertNotIn(f"/etc/tributary/{p.removeprefix('tributary-')}.json",
+                             run("dpkg-statoverride", "--list").stdout)
             pwd.getpwnam(p)  # the system user stays (Debian policy)
 
 
