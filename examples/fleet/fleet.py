@@ -45,6 +45,7 @@ BATCH_AGE_MS = 500          # agents send at most this long after a batch's firs
 LINES_PER_SHARD_S = 500     # half a shard's 1,000 records/s limit: headroom for bursts
 DRAIN_TIMEOUT_S = 60.0      # after the writers stop, the agents get this long to deliver
 READ_TIMEOUT_S = 60.0
+ISO_UTC = "%Y-%m-%dT%H:%M:%S.%fZ"
 LINE = re.compile(rb"^\S+ (?P<device>\S+) seq=(?P<seq>\d+) ts=(?P<ts>\d+\.\d+) ")
 
 
@@ -97,9 +98,9 @@ class LogWriter(threading.Thread):
                 due = int(elapsed * self.rate)
                 if due > self.written:
                     now = time.time()
-                    stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+                    stamp = datetime.fromtimestamp(now, timezone.utc).strftime(ISO_UTC)
                     f.write("".join(
-                        f"{stamp}Z {self.device} seq={n} ts={now:.6f} level=INFO "
+                        f"{stamp} {self.device} seq={n} ts={now:.6f} level=INFO "
                         f"sensor=temp value={20 + n % 50 / 10:.1f} msg=\"periodic reading\"\n"
                         for n in range(self.written + 1, due + 1)))
                     f.flush()  # the line's timestamp is when the agent can first see it
@@ -440,13 +441,14 @@ def print_table(devices: list[Device], counts: dict, wrote_for: float, first_wri
     row("fleet", total, sum(d.memory[0] for d in devices), sum(d.memory[1] for d in devices),
         sum(d.cpu_percent for d in devices))
     last_arrival = max((r[2] for r in records), default=first_write)
-    print(f"\nfleet: {total.written:,} lines written by {len(devices)} devices in "
-          f"{wrote_for:.1f} s = {total.written / wrote_for:,.0f} lines/s; "
-          f"{total.stored:,} records stored, the last "
-          f"{max(0.0, last_arrival - (first_write + wrote_for)):.2f} s after the writers stopped "
-          f"= {total.stored / max(last_arrival - first_write, 1e-9):,.0f} lines/s end to end")
-    print("lag = ApproximateArrivalTimestamp - the write time in the line; memory and CPU of "
-          "each agent process from /proc at the end of the run (cpu_% of one core)")
+    n = len(devices)
+    print(f"\nfleet: {total.written:,} lines written by {n} device{'s' * (n != 1)} in "
+          f"{wrote_for:.1f} s = {total.written / wrote_for:,.0f} lines/s")
+    print(f"       {total.stored:,} records stored, the last "
+          f"{max(0.0, last_arrival - (first_write + wrote_for)):.2f} s after the writers stopped: "
+          f"{total.stored / max(last_arrival - first_write, 1e-9):,.0f} lines/s end to end")
+    print("lag: ApproximateArrivalTimestamp minus the write time in the line. Memory and CPU:\n"
+          "each agent from /proc at the end of the run (cpu_% of one core; the fleet row sums)")
 
 
 def server_memory(fleet: Fleet) -> str:

@@ -64,9 +64,11 @@ binary() {
 agent=$(binary tributary-agent "$agent" "${TRIB_AGENT:-}" build/agent/tributary-agent)
 collector=$(binary tributary-collector "$collector" "${TRIB_COLLECTOR:-}" \
             build/collector/tributary-collector)
-[[ -x ${TRIB_MOSQUITTO:-/usr/sbin/mosquitto} ]] || die "mosquitto is missing (apt install mosquitto)"
+[[ -x ${TRIB_MOSQUITTO:-/usr/sbin/mosquitto} ]] ||
+  die "mosquitto is missing (apt install mosquitto)"
 command -v openssl >/dev/null || die "openssl is missing (apt install openssl)"
-python3 -c 'import boto3' 2>/dev/null || die "python3 with boto3 is needed (apt install python3-boto3)"
+python3 -c 'import boto3' 2>/dev/null ||
+  die "python3 with boto3 is needed (apt install python3-boto3)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/trib-fleet.XXXXXX")
 # Run as root, Mosquitto drops to its own user before it reads its certificates here: it must
@@ -77,6 +79,7 @@ py=""
 # Stops fleet.py (which stops its processes), then anything it started that still runs (listed
 # in $work/pids; a pid counts only while its command line names $work, so a reused pid is left
 # alone), then removes $work unless --keep.
+# shellcheck disable=SC2317  # reached through the EXIT trap, which shellcheck cannot follow
 cleanup() {
   local status=$? pid _ deadline
   trap '' INT TERM HUP  # a second Ctrl-C must not cut the cleanup short

@@ -149,7 +149,8 @@ class FleetExample(unittest.TestCase):
         run = self.start("--devices", "3", "--duration", "8", "--rate", "200")
         work = run.work
         run.wait_for_line(r"^\[ *\d+\.\d s\] running ")
-        self.assertGreaterEqual(len(fleet_processes(work)), 6,  # python, broker, collector, 3 agents
+        # python, broker, collector, 3 agents
+        self.assertGreaterEqual(len(fleet_processes(work)), 6,
                                 "the scan does not see the running fleet")
         code = run.finish()
         self.assertEqual(code, 0, run.output)
@@ -175,14 +176,16 @@ class FleetExample(unittest.TestCase):
         run = self.start("--devices", "2", "--duration", "60")
         work = run.work
         run.wait_for_line(r"^\[ *\d+\.\d s\] running ")
-        self.assertGreaterEqual(len(fleet_processes(work)), 5,  # python, broker, collector, 2 agents
+        # python, broker, collector, 2 agents
+        self.assertGreaterEqual(len(fleet_processes(work)), 5,
                                 "the scan does not see the running fleet")
         t0 = time.monotonic()
         os.killpg(run.proc.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
         code = run.finish()
         self.assertEqual(code, 130, run.output)
         self.assertLess(time.monotonic() - t0, 20, "stopping took too long")
-        self.assertIn("interrupted (SIGINT)", run.output)
+        # SIGINT from the "terminal" or SIGTERM from run.sh's trap, whichever Python sees first
+        self.assertIn("== interrupted (SIG", run.output)
         self.assertFalse(work.exists(), f"{work} is still there")
         self.assert_nothing_left(work)
 
