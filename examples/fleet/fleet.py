@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-from harness import Agent, Collector, ServerError, http_get  # noqa: E402
+from harness import Agent, Collector, ServerError  # noqa: E402
 from test_mosquitto_example import Broker, Identity, make_certs  # noqa: E402
 
 STREAM = "fleet"
@@ -126,7 +127,6 @@ class Device:
     started: float = 0.0
     memory: tuple[float, float] = (0.0, 0.0)   # RSS and private memory, MiB
     cpu_percent: float = 0.0
-    lags: list[float] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,6 +158,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Fleet:
+    """The broker, the collector and the devices of one run, in the main thread only.
+
+    start() brings them up in dependency order, run() writes and drains, stop() ends every
+    process it started, whichever step failed; nothing is deleted (run.sh owns the work dir).
+    """
+
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.work = Path(args.work)
@@ -510,6 +516,9 @@ def main(argv: list[str]) -> int:
         return 128 + e.signum
     except (ServerError, AssertionError, RuntimeError, OSError) as e:
         print(f"fleet.py: {e}", file=sys.stderr)
+        return 2
+    except Exception:  # a boto3 error, say: the whole story, and not 1 ("lines were lost")
+        traceback.print_exc()
         return 2
     finally:
         # Nothing may interrupt the stopping; run.sh SIGKILLs us if it takes too long.
