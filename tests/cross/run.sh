@@ -67,11 +67,14 @@ configure() {  # configure ARCH COLLECTOR(ON|OFF)
   local args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_TOOLCHAIN_FILE="$(toolchain "$1")"
               -DTRIB_BUILD_COLLECTOR="$2" -DTRIB_PYTHON="$python")
   [[ $1 == armhf && -n ${TRIB_SYSROOT:-} ]] && args+=(-DTRIB_SYSROOT="$TRIB_SYSROOT")
+  # The agent's HTTPS sink test starts a collector, which qemu-user can only do with a native one.
+  [[ $2 == ON ]] && args+=(-DTRIB_HOST_COLLECTOR="$collector")
   cmake -S "$root" -B "$(build_dir "$1")" "${args[@]}" >/dev/null
 }
 
 native_collector() {
   collector=${TRIB_COLLECTOR:-$root/build/collector/tributary-collector}
+  [[ -x $collector ]] && collector=$(realpath "$collector")
   if [[ ! -x $collector ]]; then
     [[ -z ${TRIB_COLLECTOR:-} ]] || { echo "TRIB_COLLECTOR=$collector is not executable" >&2; exit 1; }
     packaging/install-build-deps.sh

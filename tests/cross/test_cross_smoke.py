@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
-from harness import (Agent, Collector, ServerTestCase, boto3_client, read_stream,  # noqa: E402
-                     unique_name, wait_for_status)
+from harness import (Agent, Collector, ServerError, ServerTestCase, boto3_client,  # noqa: E402
+                     read_stream, unique_name, wait_for_status)
 from test_agent import Tally, append_lines, line  # noqa: E402
 
 # ELF e_machine values.
@@ -140,7 +140,7 @@ class CrossAgent(ServerTestCase):
         a = self.agent(spoolMaxBytes=1 << 40)
         try:
             a.start()
-        except Exception:  # exited before ready: the message must name the key
+        except ServerError:  # exited before ready: the message must name the key
             self.assertIn("spoolMaxBytes 1099511627776 cannot be mapped", a.tail())
             return
         self.assertIsNone(a.proc.poll())  # it mapped: this host has the address space
