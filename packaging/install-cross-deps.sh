@@ -83,6 +83,9 @@ if ((${#missing[@]})); then
       update=1
     fi
   done
+  for arch in "${multiarch[@]}"; do  # an architecture added before the last apt-get update
+    ls /var/lib/apt/lists/*_binary-"$arch"_Packages* >/dev/null 2>&1 || update=1
+  done
   if ((update)) || ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
     # A mirror in the middle of a sync serves index files of the wrong size; try again.
     for attempt in 1 2 3; do
