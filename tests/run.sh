@@ -6,6 +6,11 @@
 #   tests/run.sh              everything
 #   tests/run.sh -L unit      only the unit tests (any ctest arguments are passed through)
 #   TRIB_SANITIZE=1 tests/run.sh -L unit    unit tests under ASan+UBSan (separate build dir)
+#   TRIB_SKIP_CROSS=1 tests/run.sh          without the cross smoke tier (see below)
+#
+# A full run (no ctest arguments, no sanitizers) ends with tests/cross/run.sh smoke: the agent
+# built for arm64 and run under qemu-aarch64-static against the collector just built
+# (docs/cross-build.md; the slow tier, both ARM architectures, is not run here).
 #
 # With exactly `-L unit` only the unit_tests target is built (the unit test executables and
 # what they link: no binaries, benchmarks or HTTP server), so the sanitizer phase of CI does
@@ -53,3 +58,9 @@ cmake --build "$build" -j "$(nproc)" "${build_targets[@]}"
 log "test"
 cd "$build"
 ctest --output-on-failure --timeout 600 -j 2 "$@"
+
+# --- Cross smoke tier (arm64 under qemu-user) -------------------------------------------------
+if [[ $# -eq 0 && ${TRIB_SANITIZE:-0} != 1 && ${TRIB_SKIP_CROSS:-0} != 1 ]]; then
+  log "cross smoke tier (TRIB_SKIP_CROSS=1 skips it)"
+  TRIB_COLLECTOR=$build/collector/tributary-collector "$root/tests/cross/run.sh" smoke
+fi

@@ -85,6 +85,21 @@ TEST_F(SpoolTest, AppendGivesIncreasingIdsAndPeekReturnsEntriesInOrder) {
     EXPECT_EQ((*e)[1].enqueued_ms, 1000u);
 }
 
+// A map the address space cannot hold (3.75 GiB in a 32-bit process, 4 PiB in a 64-bit one,
+// beyond the 47-48 bits of user addresses) is a clear map_unavailable error at open, not a
+// crash later. Then the spool still opens with a size that fits.
+TEST_F(SpoolTest, MapLargerThanTheAddressSpaceIsMapUnavailable) {
+    spool_.reset();
+    Options o = options();
+    o.map_bytes = sizeof(void*) == 4 ? uint64_t{0xF0000000} : uint64_t{1} << 52;
+    auto s = Spool::open(o);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, make_error_code(errc::map_unavailable)) << s.error().message;
+    EXPECT_NE(s.error().message.find("lower map_bytes"), std::string::npos) << s.error().message;
+    open();
+    EXPECT_TRUE(add("f", {"fits"}));
+}
+
 TEST_F(SpoolTest, AppendCommitsRecordsAndCheckpointsTogether) {
     ASSERT_TRUE(add("f", {"a"}, {{"tail/x", "offset=10"}}));
     EXPECT_EQ(data_of("f"), std::vector<std::string>{"a"});
@@ -322,7 +337,7 @@ TEST_F(SpoolTest, SecondOpenOfTheSameDirectoryIsLocked) {
 TEST_F(SpoolTest, OpenRefusesAnotherFormatVersion) {
     spool_.reset();
     {
-        auto env = lmdb::Env::open(dir_, {.map_size = map_bytes_, .max_dbs = 8});
+        auto env = lmdb::Env::open(dir_, {.map_size = size_t(map_bytes_), .max_dbs = 8});
         ASSERT_TRUE(env);
         auto txn = lmdb::Txn::begin_write(*env);
         auto meta = lmdb::open_db(*txn, "meta");

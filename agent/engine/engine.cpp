@@ -186,7 +186,13 @@ Result<std::unique_ptr<Engine>> Engine::start(const cfg::AgentConfig& config) {
     so.map_bytes = config.spool_max_bytes;
     so.sync = config.spool_sync == cfg::SpoolSync::off ? buffer::SyncPolicy::off
                                                         : buffer::SyncPolicy::batch;
-    TRIB_TRY(impl->spool, buffer::Spool::open(so));
+    auto spool = buffer::Spool::open(so);
+    if (!spool && spool.error().code == buffer::errc::map_unavailable)
+        // Name the setting the user can change (the spool's message speaks of map_bytes).
+        return fail(spool.error().code, "spoolMaxBytes " + std::to_string(so.map_bytes) +
+                                            " cannot be mapped on this host; lower it (" +
+                                            spool.error().message + ")");
+    TRIB_TRY(impl->spool, std::move(spool));
     impl->spool_port = std::make_unique<SpoolAdapter>(*impl->spool);
 
     for (const auto& f : config.flows) {

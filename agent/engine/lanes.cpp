@@ -6,10 +6,11 @@
 
 namespace tributary::agent::engine {
 
-uint128 hash_of(std::string_view partition_key) {
+HashKey hash_of(std::string_view partition_key) {
     auto md5 = crypto::md5_bytes(partition_key);
-    uint128 v = 0;
-    for (unsigned char b : md5) v = (v << 8) | b;
+    HashKey v;
+    for (size_t i = 0; i < 8; ++i) v.hi = (v.hi << 8) | md5[i];
+    for (size_t i = 8; i < 16; ++i) v.lo = (v.lo << 8) | md5[i];
     return v;
 }
 
@@ -21,11 +22,11 @@ LaneMap::LaneMap(std::vector<HashRange> shards, size_t max_lanes) : shards_(std:
 
 size_t LaneMap::lane_of(std::string_view partition_key) const {
     if (lanes_ == 1) return 0;
-    uint128 h = hash_of(partition_key);
+    HashKey h = hash_of(partition_key);
     // The last shard starting at or before h. Open shards tile the key space; a gap (a map
     // read mid-reshard) falls to the shard before it, which only affects which lane waits.
     auto it = std::upper_bound(shards_.begin(), shards_.end(), h,
-                               [](uint128 v, const HashRange& r) { return v < r.start; });
+                               [](const HashKey& v, const HashRange& r) { return v < r.start; });
     size_t index = it == shards_.begin() ? 0 : size_t(it - shards_.begin()) - 1;
     return index % lanes_;
 }

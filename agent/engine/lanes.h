@@ -25,7 +25,7 @@
 namespace tributary::agent::engine {
 
 // The hash key Kinesis gives a partition key: MD5 as a big-endian 128-bit number.
-uint128 hash_of(std::string_view partition_key);
+HashKey hash_of(std::string_view partition_key);
 
 class LaneMap {
 public:

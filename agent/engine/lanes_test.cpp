@@ -2,36 +2,52 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
 namespace tributary::agent::engine {
 namespace {
 
-constexpr uint128 max_key = ~uint128(0);
+constexpr HashKey max_key = HashKey::max();
 
-// `n` shards splitting the key space evenly, as CreateStream does.
+// `n` shards splitting the key space evenly on the high word (CreateStream splits the whole
+// 128 bits; the lanes only compare, so the exact boundaries do not matter).
+uint64_t width(size_t n) { return ~uint64_t{0} / n; }
 std::vector<HashRange> even_shards(size_t n) {
     std::vector<HashRange> out;
-    uint128 step = max_key / n;
     for (size_t i = 0; i < n; ++i)
-        out.push_back({step * i, i + 1 == n ? max_key : step * (i + 1) - 1});
+        out.push_back({{width(n) * i, 0},
+                       i + 1 == n ? max_key : HashKey{width(n) * (i + 1) - 1, ~uint64_t{0}}});
     return out;
 }
+size_t shard_of(const HashKey& h, size_t n) { return std::min<size_t>(h.hi / width(n), n - 1); }
 
 TEST(HashKey, ParsesTheFullRangeAndRejectsTheRest) {
-    EXPECT_EQ(parse_hash_key("0"), uint128(0));
+    EXPECT_EQ(parse_hash_key("0"), HashKey{});
+    EXPECT_EQ(parse_hash_key("18446744073709551615"), (HashKey{0, ~uint64_t{0}}));  // 2^64 - 1
+    EXPECT_EQ(parse_hash_key("18446744073709551616"), (HashKey{1, 0}));             // 2^64
+    EXPECT_EQ(parse_hash_key("4294967296"), (HashKey{0, uint64_t{1} << 32}));
+    // 2^127 + 2^64 + 12345
+    EXPECT_EQ(parse_hash_key("170141183460469231750134047789593669689"),
+              (HashKey{(uint64_t{1} << 63) | 1, 12345}));
     EXPECT_EQ(parse_hash_key("340282366920938463463374607431768211455"), max_key);
     EXPECT_FALSE(parse_hash_key("340282366920938463463374607431768211456"));  // 2^128
+    EXPECT_FALSE(parse_hash_key("999999999999999999999999999999999999999"));
     EXPECT_FALSE(parse_hash_key(""));
     EXPECT_FALSE(parse_hash_key("-1"));
     EXPECT_FALSE(parse_hash_key("12a"));
 }
 
+TEST(HashKey, OrdersAsTheUnsignedNumber) {
+    EXPECT_LT((HashKey{0, ~uint64_t{0}}), (HashKey{1, 0}));
+    EXPECT_LT((HashKey{1, 5}), (HashKey{1, 6}));
+    EXPECT_GT((HashKey{2, 0}), (HashKey{1, ~uint64_t{0}}));
+}
+
 TEST(HashKey, IsTheMd5OfThePartitionKeyAsABigEndianNumber) {
     // MD5("a") = 0cc175b9c0f1b6a831c399e269772661
-    uint128 want = (uint128(0x0cc175b9c0f1b6a8ULL) << 64) | 0x31c399e269772661ULL;
-    EXPECT_EQ(hash_of("a"), want);
+    EXPECT_EQ(hash_of("a"), (HashKey{0x0cc175b9c0f1b6a8ULL, 0x31c399e269772661ULL}));
 }
 
 TEST(LaneMap, WithoutShardsEverythingIsOneLane) {
@@ -47,8 +63,7 @@ TEST(LaneMap, AKeyGoesToTheLaneOfItsShard) {
     ASSERT_EQ(m.lanes(), 4u);
     for (int i = 0; i < 200; ++i) {
         std::string key = "k" + std::to_string(i);
-        size_t shard = size_t(hash_of(key) / (max_key / 4));
-        EXPECT_EQ(m.lane_of(key), std::min<size_t>(shard, 3)) << key;
+        EXPECT_EQ(m.lane_of(key), shard_of(hash_of(key), 4)) << key;
     }
 }
 
@@ -59,8 +74,7 @@ TEST(LaneMap, MoreShardsThanLanesShareLanesByShardIndex) {
     EXPECT_EQ(m.lanes(), 4u);
     for (int i = 0; i < 200; ++i) {
         std::string key = "k" + std::to_string(i);
-        size_t shard = std::min<size_t>(size_t(hash_of(key) / (max_key / 6)), 5);
-        EXPECT_EQ(m.lane_of(key), shard % 4) << key;
+        EXPECT_EQ(m.lane_of(key), shard_of(hash_of(key), 6) % 4) << key;
     }
 }
 

@@ -98,22 +98,33 @@ struct SendOutcome {
 using SendFn = std::function<SendOutcome(std::string_view stream, std::span<const OutRecord> records,
                                          std::string_view flow_tag, uint64_t batch_sequence)>;
 
+// A point in Kinesis's 128-bit hash-key space, ordered as the unsigned number hi·2^64 + lo.
+// Two words rather than unsigned __int128, which GCC lacks on 32-bit targets (armhf); the agent
+// only compares keys, so it needs no 128-bit arithmetic.
+struct HashKey {
+    uint64_t hi = 0, lo = 0;
+    static constexpr HashKey max() { return {~uint64_t{0}, ~uint64_t{0}}; }
+    // Member-wise, hi first: the numeric order.
+    constexpr auto operator<=>(const HashKey&) const = default;
+};
+
 // A shard's hash-key range, inclusive at both ends.
-using uint128 = unsigned __int128;
 struct HashRange {
-    uint128 start = 0, end = 0;
+    HashKey start, end;
     bool operator==(const HashRange&) const = default;
 };
 // Parses a Kinesis hash key (decimal, 0..2^128-1). nullopt when it is not one.
-inline std::optional<uint128> parse_hash_key(std::string_view decimal) {
+inline std::optional<HashKey> parse_hash_key(std::string_view decimal) {
     if (decimal.empty() || decimal.size() > 39) return std::nullopt;
-    constexpr uint128 max = ~uint128(0);
-    uint128 v = 0;
+    HashKey v;
     for (char c : decimal) {
         if (c < '0' || c > '9') return std::nullopt;
-        unsigned d = static_cast<unsigned>(c - '0');
-        if (v > (max - d) / 10) return std::nullopt;
-        v = v * 10 + d;
+        // v = v * 10 + digit, the low word in 32-bit halves so that no product overflows.
+        uint64_t a = (v.lo & 0xffffffffu) * 10 + static_cast<unsigned>(c - '0');  // < 2^36
+        uint64_t b = (v.lo >> 32) * 10 + (a >> 32);                               // < 2^36
+        uint64_t carry = b >> 32;
+        if (v.hi > (~uint64_t{0} - carry) / 10) return std::nullopt;  // past 2^128 - 1
+        v = {v.hi * 10 + carry, (b << 32) | (a & 0xffffffffu)};
     }
     return v;
 }

@@ -374,17 +374,21 @@ class Agent(_Server):
 
     `spoolDirectory` and `statusListen` are filled in (a directory under the agent's temporary
     root, a free loopback port) unless the config sets them; readiness is GET /health on the
-    status port. `write_config()` may be called again before a restart.
+    status port. `write_config()` may be called again before a restart. `prefix` runs the
+    binary through another program, e.g. ["qemu-aarch64-static"] for a cross-built agent
+    (tests/cross); `self.proc.pid` is then the emulator's, which is the agent's process.
     """
 
     name = "agent"
 
-    def __init__(self, config: dict, binary: str | os.PathLike | None = None) -> None:
+    def __init__(self, config: dict, binary: str | os.PathLike | None = None,
+                 prefix: list[str] | None = None) -> None:
         super().__init__()
         self.binary = Path(binary) if binary else agent_binary()
         if not self.binary.is_file():
             shutil.rmtree(self.root, ignore_errors=True)
             raise ServerError(f"agent binary not found: {self.binary} (set TRIB_AGENT)")
+        self.prefix = list(prefix or [])
         self.config = dict(config)
         self.config_path = self.root / "agent.json"
 
@@ -399,7 +403,7 @@ class Agent(_Server):
         super()._spawn()
 
     def _command(self) -> list[str]:
-        return [str(self.binary), "--config", str(self.config_path)]
+        return [*self.prefix, str(self.binary), "--config", str(self.config_path)]
 
     def _ready(self) -> bool:
         status, _ = http_get(self.port, "/health")

@@ -98,6 +98,43 @@ TEST(Tail, RestartResumesAtCheckpointWithoutLossOrDuplicates) {
     EXPECT_EQ(c.records, (Records{"1", "2", "3", "4", "5"}));
 }
 
+// A log file past 4 GiB (sparse here: a hole, then lines). On a 32-bit build without a 64-bit
+// off_t (_FILE_OFFSET_BITS=64, top CMakeLists.txt) fstat() fails with EOVERFLOW and pread()
+// offsets wrap at 2 GiB; the offsets and the checkpoint must carry the full 64 bits.
+TEST(Tail, FileLargerThanFourGiBIsTailedAndResumedPastTheEnd) {
+    TempDir d;
+    const std::string path = d / "big.log";
+    const uint64_t hole = (uint64_t{4} << 30) + 123;
+    {
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(::ftruncate(fd, off_t(hole)), 0) << "no sparse files on this file system?";
+        ASSERT_EQ(::pwrite(fd, "tail\n", 5, off_t(hole)), 5);
+        ::close(fd);
+    }
+    auto o = options(path);
+    o.start_at_beginning = false;  // after the last complete line: the hole is never read
+    Collected c;
+    {
+        auto tail = open_tail(o);
+        ASSERT_TRUE(tail);
+        append(path, "x\ny\n");
+        drive(*tail, c, 2);
+        EXPECT_EQ(c.records, (Records{"x", "y"}));
+        ASSERT_EQ(c.positions.size(), 1u);
+        EXPECT_EQ(c.positions.begin()->second.offset, hole + 5 + 4);
+    }
+    append(path, "z\n");
+    auto decoded = Position::decode(c.restored()[0].encode());
+    ASSERT_TRUE(decoded);
+    auto tail = open_tail(o, {*decoded});
+    ASSERT_TRUE(tail);
+    drive(*tail, c, 3);
+    drive(*tail, c, 0, 30ms);
+    EXPECT_EQ(c.records, (Records{"x", "y", "z"}));
+    EXPECT_EQ(c.positions.begin()->second.offset, hole + 5 + 6);
+}
+
 TEST(Tail, RestartInsideMultiLineEventRereadsTheWholeEvent) {
     TempDir d;
     auto o = options(d / "app.log");
