@@ -5,8 +5,8 @@
 #
 # A cross build (cmake/toolchains/) packages for its target architecture. Runtime Depends come
 # from dpkg-shlibdeps, which reads the dpkg database: it works natively and for multiarch
-# libraries (:arm64 installed beside amd64); a sysroot build (armhf here) lists them itself with
-# -DTRIB_DEB_SHLIBDEPS=OFF (see TRIB_DEB_DEPENDS_* below).
+# libraries (:arm64 installed beside amd64); a sysroot build (armhf here) lists them itself
+# (TRIB_DEB_SHLIBDEPS=OFF, its default there; TRIB_DEB_DEPENDS_* below).
 
 include(GNUInstallDirs)
 
@@ -57,7 +57,14 @@ else()
                   OUTPUT_STRIP_TRAILING_WHITESPACE)
 endif()
 
-option(TRIB_DEB_SHLIBDEPS "Compute the packages' library Depends with dpkg-shlibdeps" ON)
+# dpkg-shlibdeps asks the dpkg database which package holds each library: a sysroot's libraries
+# (the armhf build's, cmake/toolchains/) are in no database, so such a build lists them itself.
+if(CMAKE_SYSROOT)
+  set(_shlibdeps_default OFF)
+else()
+  set(_shlibdeps_default ON)
+endif()
+option(TRIB_DEB_SHLIBDEPS "Compute the packages' library Depends with dpkg-shlibdeps" ${_shlibdeps_default})
 # Used with TRIB_DEB_SHLIBDEPS=OFF: what dpkg-shlibdeps finds for a native bookworm build
 # (tests/packaging checks that the two agree).
 set(TRIB_DEB_DEPENDS_COMMON

@@ -3,9 +3,11 @@
 #
 #   tests/cross/run.sh [smoke]   arm64 only: install the cross deps, build tributary-agent in
 #                                build-aarch64/, run the smoke test (the agent under
-#                                qemu-aarch64-static shipping to a native collector). CI runs this.
+#                                qemu-aarch64-static shipping to a native collector), make and
+#                                check its .deb. CI runs this.
 #   tests/cross/run.sh slow      arm64 and armhf: every unit test under qemu, the smoke test for
-#                                both, and the collector built for arm64 (its unit tests too).
+#                                both, the collector built for arm64 (its unit tests too), and
+#                                the .deb packages of both, checked.
 #
 # Environment:
 #   TRIB_COLLECTOR   native tributary-collector for the smoke test (default build/collector/
@@ -89,6 +91,13 @@ smoke() {  # smoke ARCH
     "$python" -m unittest -v tests/cross/test_cross_smoke.py
 }
 
+package() {  # package ARCH: the .deb files of what was built, checked (tests/cross/check_deb.py)
+  local dir; dir=$(build_dir "$1")
+  rm -rf "$dir/packages"
+  (cd "$dir" && cpack >/dev/null 2>&1)
+  "$python" "$root/tests/cross/check_deb.py" "$1" "$dir"/packages/*.deb
+}
+
 phase "native collector" native_collector
 if [[ $tier == smoke ]]; then
   phase "install cross deps (arm64)" packaging/install-cross-deps.sh arm64
@@ -96,6 +105,7 @@ if [[ $tier == smoke ]]; then
   phase "build tributary-agent (arm64)" \
     cmake --build "$(build_dir arm64)" -j "$jobs" --target tributary-agent
   phase "smoke test (arm64, qemu)" smoke arm64
+  phase "package and check the .deb (arm64)" package arm64
   exit 0
 fi
 
@@ -113,4 +123,5 @@ for arch in ${TRIB_CROSS_ARCHES:-arm64 armhf}; do
   phase "ctest under qemu ($arch)" \
     ctest --test-dir "$(build_dir "$arch")" --output-on-failure --timeout 600 -j 2
   phase "smoke test ($arch, qemu)" smoke "$arch"
+  phase "package and check the .debs ($arch)" package "$arch"
 done
