@@ -25,13 +25,7 @@ log() { printf '== %s\n' "$*"; }
 packaging/install-build-deps.sh --test
 
 # --- A Python that has boto3 (the image's, or Debian's python3-boto3) -------------------------
-python=
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import boto3' 2>/dev/null; then
-    python=$(command -v "$candidate"); break
-  fi
-done
-[[ -n $python ]] || { echo "no python3 with boto3 found" >&2; exit 1; }
+python=$(tests/python-with-boto3.sh)
 
 # --- npm test tools (pinned by package-lock.json) ---------------------------------------------
 if [[ ! -d tests/node/node_modules || tests/node/package-lock.json -nt tests/node/node_modules ]]; then

@@ -45,13 +45,7 @@ report() {
 trap report EXIT
 
 # --- a Python with boto3, as tests/run.sh finds it --------------------------------------------
-python=
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import boto3' 2>/dev/null; then
-    python=$(command -v "$candidate"); break
-  fi
-done
-[[ -n $python ]] || { echo "no python3 with boto3 found" >&2; exit 1; }
+python=$(tests/python-with-boto3.sh)
 
 # --- per architecture -------------------------------------------------------------------------
 build_dir() { [[ $1 == arm64 ]] && echo "$root/build-aarch64" || echo "$root/build-armhf"; }
