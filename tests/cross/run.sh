@@ -6,8 +6,10 @@
 #                                qemu-aarch64-static shipping to a native collector), make and
 #                                check its .deb. CI runs this.
 #   tests/cross/run.sh slow      arm64 and armhf: every unit test under qemu, the smoke test for
-#                                both, the collector built for arm64 (its unit tests too), and
-#                                the .deb packages of both, checked.
+#                                both, the collector built for arm64 (its unit tests too), the
+#                                .deb packages of both, checked, and the arm64 ones installed
+#                                and run under systemd in an emulated arm64 Debian container
+#                                (tests/packaging/systemd_boot_test.sh; root, binfmt_misc).
 #
 # Environment:
 #   TRIB_COLLECTOR   native tributary-collector for the smoke test (default build/collector/
@@ -118,4 +120,9 @@ for arch in ${TRIB_CROSS_ARCHES:-arm64 armhf}; do
     ctest --test-dir "$(build_dir "$arch")" --output-on-failure --timeout 600 -j 2
   phase "smoke test ($arch, qemu)" smoke "$arch"
   phase "package and check the .debs ($arch)" package "$arch"
+  # Both packages under a real systemd in an emulated arm64 Debian (armhf has no collector).
+  if [[ $arch == arm64 ]]; then
+    phase "the .debs under systemd (arm64 container)" \
+      bash "$root/tests/packaging/systemd_boot_test.sh" "$(build_dir arm64)" arm64
+  fi
 done

@@ -3,7 +3,8 @@
 the packages from /debs and checks the units under the real service manager — readiness,
 users and groups, the sandbox, restart on failure, stop, remove and purge.
 
-Writes one line per check to /result ("ok …" or "FAIL …"), then "done", then powers the
+Writes one line per check to /result ("ok …", "FAIL …", or "SKIP … reason" for a check the
+emulated container cannot make), then "done", then powers the
 container off. Standard library only (the container has python3 and nothing else of ours).
 """
 
@@ -49,8 +50,12 @@ def kinesis(action: str, body: dict) -> dict:
         return json.loads(answer.read() or b"{}")
 
 
+# Waits are longer in an emulated container (systemd_boot_test.sh sets the factor).
+TIME_SCALE = float(os.environ.get("TRIB_TIME_SCALE", "1"))
+
+
 def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * TIME_SCALE
     while time.monotonic() < deadline:
         try:
             if predicate():
@@ -127,11 +132,19 @@ def main() -> None:
              "    try:\n        open(p, 'w')\n        print('WROTE', p)\n    except OSError:\n        pass\n"
              "open('/var/lib/tributary-agent/probe', 'w')\nprint('spool ok')\n")
     agent_uid = sh("id", "-u", "tributary-agent").strip()
-    out = sh("nsenter", "--target", pid, "--mount", f"--setuid={agent_uid}", f"--setgid={agent_uid}",
-             "/usr/bin/python3", "-c", probe, check_rc=False)
-    check("WROTE" not in out and "spool ok" in out,
-          "in the agent's sandbox only the state directory is writable", out)
-    os.unlink("/var/lib/tributary-agent/probe")
+    done = subprocess.run(["nsenter", "--target", pid, "--mount", f"--setuid={agent_uid}",
+                           f"--setgid={agent_uid}", "/usr/bin/python3", "-c", probe],
+                          capture_output=True, text=True)
+    if TIME_SCALE > 1 and "reassociate to namespace 'ns/mnt' failed: Invalid argument" in done.stderr:
+        # qemu-user runs a helper thread of its own, and setns() into a mount namespace refuses
+        # a multithreaded caller: nsenter cannot work in an emulated container.
+        RESULT.write("SKIP in the agent's sandbox only the state directory is writable: "
+                     "nsenter cannot join a mount namespace under qemu-user (its helper thread)\n")
+    else:
+        check("WROTE" not in done.stdout and "spool ok" in done.stdout,
+              "in the agent's sandbox only the state directory is writable", done.stdout + done.stderr)
+    if os.path.exists("/var/lib/tributary-agent/probe"):
+        os.unlink("/var/lib/tributary-agent/probe")
 
     # Restart=on-failure: a crash is followed by a restart, and nothing is lost.
     old = prop(unit, "MainPID")
