@@ -21,6 +21,12 @@ root=$PWD
 
 log() { printf '== %s\n' "$*"; }
 
+# ccache (the top CMakeLists.txt uses it when installed): key objects by paths relative to the
+# checkout and not by the build directory, so that a fresh clone elsewhere — CI's — reuses what
+# an earlier build compiled. Debug info then names the first build's directories, which CI
+# never reads. Callers' own settings win.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
+
 # --- Debian packages ------------------------------------------------------------------------
 packaging/install-build-deps.sh --test
 

@@ -29,6 +29,8 @@ usage() { sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2; }
 case $tier in smoke|slow) ;; -h|--help) usage ;; *) echo "unknown tier '$tier'" >&2; usage ;; esac
 
 log() { printf '== %s\n' "$*"; }
+# As tests/run.sh: ccache entries reusable across checkouts.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 started=$SECONDS
 timings=()
 phase() {  # phase NAME COMMAND...: runs it and records how long it took
