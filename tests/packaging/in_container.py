@@ -10,6 +10,7 @@ container off. Standard library only (the container has python3 and nothing else
 
 from __future__ import annotations
 
+import base64
 import glob
 import json
 import os
@@ -72,7 +73,6 @@ def read_stream(stream: str) -> list[str]:
         iterator = kinesis("GetShardIterator", {"StreamName": stream, "ShardId": shard["ShardId"],
                                                 "ShardIteratorType": "TRIM_HORIZON"})["ShardIterator"]
         page = kinesis("GetRecords", {"ShardIterator": iterator, "Limit": 10000})
-        import base64
         lines += [base64.b64decode(r["Data"]).decode() for r in page["Records"]]
     return lines
 
