@@ -279,10 +279,10 @@ class PackageInstallTest(unittest.TestCase):
             self.assertIn("STATUS=serving the Kinesis API on 127.0.0.1:4567",
                           "\n".join(collector.notifications))
             self.assertEqual(harness.http_get(COLLECTOR_PORT, "/health")[0], 200)
-            kinesis = boto3_client()
+            endpoint = f"http://127.0.0.1:{COLLECTOR_PORT}"
+            kinesis = harness.boto3_client(endpoint)
             kinesis.create_stream(StreamName="device-metrics", ShardCount=1)
-            wait_until(lambda: kinesis.describe_stream_summary(StreamName="device-metrics")
-                       ["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE")
+            harness.wait_for_status(kinesis, "device-metrics")
 
             agent.start()
             status = run("/usr/bin/tributary-agent", "status").stdout
@@ -292,7 +292,7 @@ class PackageInstallTest(unittest.TestCase):
             self.assertEqual(agent.stop(), 0, agent.output())
             self.assertIn("STOPPING=1", "\n".join(agent.notifications))
 
-            records = read_stream(kinesis, "device-metrics")
+            records = [data for _, data in harness.read_stream(endpoint, "device-metrics")]
             self.assertGreaterEqual(len(records), 1, agent.output())
             sample = json.loads(records[0])
             self.assertIn("cpu", json.dumps(sample))
@@ -329,34 +329,12 @@ class PackageInstallTest(unittest.TestCase):
             pwd.getpwnam(p)  # the system user stays (Debian policy)
 
 
-def boto3_client():
-    import boto3
-    from botocore.config import Config
-    return boto3.client("kinesis", endpoint_url=f"http://127.0.0.1:{COLLECTOR_PORT}",
-                        region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(retries={"max_attempts": 2}))
-
-
 def wait_until(predicate, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} s: {predicate}")
         time.sleep(0.2)
-
-
-def read_stream(kinesis, stream: str) -> list[bytes]:
-    records: list[bytes] = []
-    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard["ShardId"],
-                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=1000)
-            records += [r["Data"] for r in page["Records"]]
-            if not page["Records"] and page.get("MillisBehindLatest", 0) == 0:
-                break
-            iterator = page.get("NextShardIterator")
-    return records
 
 
 if __name__ == "__main__":
